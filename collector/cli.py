@@ -1,0 +1,65 @@
+"""The ``pubwifi`` command.
+
+Sub-commands are plug-ins: each package lists ``register(subparsers)`` functions under the
+``pubwifi.commands`` entry-point group in pyproject.toml, so this core module never imports
+provisioning/ or web/ (the dependency direction is web -> provisioning -> collector).
+A registered parser sets ``func(args) -> int`` with ``set_defaults``.
+
+Bad input (:class:`collector.errors.InputError`) is printed as ``FILE:LINE: message`` lines on
+stderr with exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from importlib.metadata import entry_points
+
+from collector.errors import EXIT_BAD_INPUT, InputError
+
+MAX_PROBLEMS_SHOWN = 50
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pubwifi",
+        description="Seoul public Wi-Fi management and telemetry (서울 공공와이파이)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for entry in sorted(entry_points(group="pubwifi.commands"), key=lambda e: e.name):
+        try:
+            register = entry.load()
+        except (ImportError, AttributeError) as error:
+            # One broken plug-in must not take the other commands down with it.
+            print(f"pubwifi: command {entry.name!r} is unavailable: {error}", file=sys.stderr)
+            continue
+        register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        status: int = args.func(args)
+    except InputError as error:
+        shown = error.problems[:MAX_PROBLEMS_SHOWN]
+        for problem in shown:
+            print(problem, file=sys.stderr)
+        if len(error.problems) > len(shown):
+            print(f"... and {len(error.problems) - len(shown)} more problems", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
