@@ -1,0 +1,124 @@
+"""The collector's own Prometheus metrics (the only module that imports prometheus_client).
+
+Metric names are a public API (dashboards and alerts use them): change them with a CHANGELOG
+entry. Every loss path has a counter: failed polls by reason, counter deltas not counted by
+reason, points set aside or dropped, torn spool groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+POLL_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+CYCLE_BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
+
+
+@dataclass
+class CollectorMetrics:
+    """All self-metrics, on an injectable registry (tests use their own)."""
+
+    registry: CollectorRegistry
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.poll_duration = Histogram(
+            "pubwifi_poll_duration_seconds",
+            "Time to poll one AP",
+            registry=r,
+            buckets=POLL_BUCKETS,
+        )
+        self.cycle_duration = Histogram(
+            "pubwifi_poll_cycle_duration_seconds",
+            "Time to poll every AP of a cycle",
+            registry=r,
+            buckets=CYCLE_BUCKETS,
+        )
+        self.aps = Gauge("pubwifi_aps", "APs by state in the last poll", ["state"], registry=r)
+        self.poll_errors = Counter(
+            "pubwifi_poll_errors_total", "Failed AP polls by reason", ["reason"], registry=r
+        )
+        self.counter_deltas = Counter(
+            "pubwifi_counter_deltas_total",
+            "Counter deltas by outcome (ok, wrap; the rest are not counted as traffic)",
+            ["reason"],
+            registry=r,
+        )
+        self.counter_lost_seconds = Counter(
+            "pubwifi_counter_lost_seconds_total",
+            "Seconds of traffic that could not be accounted (reboots, discontinuities)",
+            registry=r,
+        )
+        self.platform_mismatch = Counter(
+            "pubwifi_platform_mismatch_total",
+            "Polls where the detected platform differs from the inventory",
+            registry=r,
+        )
+        self.points_written = Counter(
+            "pubwifi_points_written_total", "Points the database accepted", registry=r
+        )
+        self.points_set_aside = Counter(
+            "pubwifi_points_set_aside_total",
+            "Bad points set aside, by reason",
+            ["reason"],
+            registry=r,
+        )
+        self.points_dropped = Counter(
+            "pubwifi_points_dropped_total",
+            "Points dropped because the spool was full",
+            registry=r,
+        )
+        self.write_retries = Counter(
+            "pubwifi_write_retries_total",
+            "Database writes retried, by reason",
+            ["reason"],
+            registry=r,
+        )
+        self.torn_groups = Counter(
+            "pubwifi_spool_torn_groups_total", "Spool groups cut off by a crash", registry=r
+        )
+        self.torn_lines = Counter(
+            "pubwifi_spool_torn_lines_total", "Lines in torn spool groups (lost)", registry=r
+        )
+        self.spool_lines = Gauge("pubwifi_spool_lines", "Lines waiting in the spool", registry=r)
+        self.spool_bytes = Gauge("pubwifi_spool_bytes", "Spool size on disk", registry=r)
+        self.last_cycle = Gauge(
+            "pubwifi_last_successful_cycle_timestamp_seconds",
+            "When the last poll cycle finished (Unix time)",
+            registry=r,
+        )
+        self.cycles = Counter(
+            "pubwifi_poll_cycles_total", "Poll cycles by outcome", ["outcome"], registry=r
+        )
+
+    def serve(self, host: str, port: int) -> None:
+        """Expose ``/metrics`` on ``host:port`` (a daemon thread)."""
+        start_http_server(port, addr=host, registry=self.registry)
+
+
+class PrometheusSpoolMetrics:
+    """:class:`collector.influx.hooks.SpoolMetrics` on top of :class:`CollectorMetrics`."""
+
+    def __init__(self, metrics: CollectorMetrics) -> None:
+        self._m = metrics
+
+    def points_written(self, n: int) -> None:
+        self._m.points_written.inc(n)
+
+    def points_set_aside(self, n: int, reason: str) -> None:
+        self._m.points_set_aside.labels(reason).inc(n)
+
+    def points_dropped(self, n: int) -> None:
+        self._m.points_dropped.inc(n)
+
+    def spool_depth(self, lines: int, bytes_: int) -> None:
+        self._m.spool_lines.set(lines)
+        self._m.spool_bytes.set(bytes_)
+
+    def write_retried(self, reason: str) -> None:
+        self._m.write_retries.labels(reason).inc()
+
+    def torn_groups_discarded(self, groups: int, lines: int) -> None:
+        self._m.torn_groups.inc(groups)
+        self._m.torn_lines.inc(lines)
