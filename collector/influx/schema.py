@@ -1,0 +1,203 @@
+"""The time-series schema, declared once: measurements, tags, fields, units in the names.
+
+Tags are what reports group by (``ap``, ``site``, ``district``, ``platform``, ``standard``,
+``band``); fields are values. There is no client tag or field at all, so a client MAC cannot be
+written: :meth:`Measurement.prefix` refuses undeclared tag keys and :meth:`Measurement.line`
+undeclared fields. Each field has one kind, so a field never changes type between points (which
+InfluxDB rejects as a "field type conflict").
+
+Hot path: build an AP's escaped ``prefix`` once per AP (its tags do not change between polls),
+then call :meth:`Measurement.line` per poll with just the values.
+
+These names are a public API (dashboards, reports): change them with a changelog entry.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from collector.influx.lineproto import (
+    BadPoint,
+    FieldValue,
+    escape_key,
+    escape_measurement,
+    format_timestamp,
+    format_value,
+    tag_set,
+)
+from collector.inventory.model import AccessPoint, WifiStandard
+
+
+class Kind(enum.StrEnum):
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    STR = "str"
+
+
+class Band(enum.StrEnum):
+    """Values of the ``band`` tag."""
+
+    GHZ_2_4 = "2.4GHz"
+    GHZ_5 = "5GHz"
+    GHZ_6 = "6GHz"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    kind: Kind
+    doc: str
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One measurement: its tag keys (with allowed values where closed) and typed fields."""
+
+    name: str
+    tags: tuple[str, ...]
+    fields: tuple[Field, ...]
+    doc: str
+    allowed: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    _escaped_name: str = field(init=False, repr=False, compare=False)
+    _fields: dict[str, tuple[str, Kind]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_escaped_name", escape_measurement(self.name))
+        keys = {f.name: (escape_key(f.name, "field key"), f.kind) for f in self.fields}
+        object.__setattr__(self, "_fields", keys)
+
+    def prefix(self, tags: Mapping[str, str]) -> str:
+        """``measurement,tag=value,...``: every declared tag must be given, nothing else."""
+        if set(tags) != set(self.tags):
+            missing = sorted(set(self.tags) - set(tags))
+            extra = sorted(set(tags) - set(self.tags))
+            raise BadPoint("schema", f"{self.name}: tags missing {missing}, undeclared {extra}")
+        for key, values in self.allowed.items():
+            if tags[key] not in values:
+                allowed = sorted(values)
+                raise BadPoint("schema", f"{self.name}: {key}={tags[key]!r} not in {allowed}")
+        return self._escaped_name + tag_set(tags)
+
+    def line(self, prefix: str, values: Mapping[str, FieldValue | None], seconds: int) -> str:
+        """One line from a :meth:`prefix`; ``None`` values are left out (not measured)."""
+        declared = self._fields
+        parts = []
+        for key, value in values.items():
+            if value is None:
+                continue
+            spec = declared.get(key)
+            if spec is None:
+                raise BadPoint("schema", f"{self.name}: undeclared field {key!r}")
+            escaped, kind = spec
+            parts.append(f"{escaped}={format_value(_coerce(self.name, key, kind, value))}")
+        if not parts:
+            raise BadPoint("no_fields", f"{self.name}: a point needs at least one field")
+        return f"{prefix} {','.join(parts)} {format_timestamp(seconds)}"
+
+
+def _coerce(measurement: str, key: str, kind: Kind, value: FieldValue) -> FieldValue:
+    if kind is Kind.INT:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif kind is Kind.FLOAT:
+        if isinstance(value, float):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+    elif kind is Kind.BOOL:
+        if isinstance(value, bool):
+            return value
+    elif isinstance(value, str):
+        return value
+    raise BadPoint("type", f"{measurement}.{key} is {kind}, got {type(value).__name__}")
+
+
+AP_TAGS = ("ap", "site", "district", "platform", "standard")
+RADIO_TAGS = (*AP_TAGS, "band")
+_STANDARDS = frozenset(s.value for s in WifiStandard)
+_BANDS = frozenset(b.value for b in Band)
+
+AP_POLL = Measurement(
+    "ap_poll",
+    AP_TAGS,
+    (
+        Field("up", Kind.INT, "1 if the AP answered this poll, else 0"),
+        Field("uptime_s", Kind.INT, "sysUpTime in seconds"),
+        Field("response_ms", Kind.FLOAT, "time to the AP's answer, milliseconds"),
+    ),
+    "One point per AP per poll.",
+    {"standard": _STANDARDS},
+)
+AP_INFO = Measurement(
+    "ap_info",
+    AP_TAGS,
+    (
+        Field("model", Kind.STR, "model the AP reports"),
+        Field("firmware", Kind.STR, "firmware version the AP reports"),
+        Field("reported_standard", Kind.STR, "Wi-Fi standard the AP's model implies"),
+    ),
+    "Slow-changing strings, kept out of the per-poll points: written when they change and daily.",
+    {"standard": _STANDARDS},
+)
+RADIO_POLL = Measurement(
+    "radio_poll",
+    RADIO_TAGS,
+    (
+        Field("rx_bytes", Kind.INT, "bytes received since the previous poll (exact delta)"),
+        Field("tx_bytes", Kind.INT, "bytes sent since the previous poll (exact delta)"),
+        Field("sessions", Kind.INT, "new client sessions since the previous poll"),
+        Field("interval_s", Kind.INT, "seconds the deltas cover (0: no baseline yet)"),
+        Field("clients", Kind.INT, "clients associated now"),
+        Field("channel", Kind.INT, "radio channel number"),
+        Field("tx_power_dbm", Kind.FLOAT, "transmit power, dBm"),
+    ),
+    "One point per radio per poll.",
+    {"standard": _STANDARDS, "band": _BANDS},
+)
+_USAGE_FIELDS = (
+    Field("rx_bytes", Kind.INT, "bytes received in the period"),
+    Field("tx_bytes", Kind.INT, "bytes sent in the period"),
+    Field("sessions", Kind.INT, "new client sessions in the period"),
+    Field("covered_s", Kind.INT, "seconds of the period the deltas cover (the rest is gaps)"),
+)
+AP_USAGE_HOURLY = Measurement(
+    "ap_usage_hourly",
+    AP_TAGS,
+    _USAGE_FIELDS,
+    "The ledger: one point per AP per hour, stamped at the hour's start; sums to any month.",
+    {"standard": _STANDARDS},
+)
+AP_USAGE_DAILY = Measurement(
+    "ap_usage_daily",
+    AP_TAGS,
+    _USAGE_FIELDS,
+    "The ledger: one point per AP per day (KST), stamped at the day's start.",
+    {"standard": _STANDARDS},
+)
+
+MEASUREMENTS: tuple[Measurement, ...] = (
+    AP_POLL,
+    AP_INFO,
+    RADIO_POLL,
+    AP_USAGE_HOURLY,
+    AP_USAGE_DAILY,
+)
+
+
+def ap_tags(ap: AccessPoint) -> dict[str, str]:
+    """The AP-level tags of ``ap`` (from the inventory, never from what the AP says)."""
+    return {
+        "ap": ap.id,
+        "site": ap.site.id,
+        "district": ap.site.district.code,
+        "platform": ap.platform,
+        "standard": ap.standard.value,
+    }
+
+
+def radio_tags(ap: AccessPoint, band: Band) -> dict[str, str]:
+    """Tags of one radio of ``ap``."""
+    return {**ap_tags(ap), "band": band.value}

@@ -1,0 +1,221 @@
+"""Cisco IOS autonomous AP (``cisco_ios_ap`` -> netmiko ``cisco_ios``).
+
+``host>`` user exec, ``enable`` (secret = the SSH password) to ``host#``, ``configure terminal``,
+``interface Dot11Radio0``, ``dot11 ssid NAME`` / ``vlan N``, ``channel N``, ``power local N``,
+``write memory``, ``reload``; IOS abbreviations (``sh ver``, ``conf t``, ``wr mem``).
+"""
+
+from __future__ import annotations
+
+from collector.lab.ssh import changes
+from collector.lab.ssh.dialect import Args, Command, Dialect, ErrorSite, ErrorStyle, Mode
+from collector.lab.ssh.engine import CliSession
+from collector.lab.ssh.views import band_short, clients_for, clients_on_radio, uptime_words
+
+
+def _enable(ctx: CliSession, args: Args) -> None:
+    def answer(typed: str) -> str | None:
+        if ctx.check_secret(typed):
+            ctx.enter("exec")
+            return None
+        return "% Bad secrets\n"
+
+    ctx.ask("Password: ", answer, echo=False)
+
+
+def _terminal_length(ctx: CliSession, args: Args) -> None:
+    ctx.page_length = args.int("n")
+
+
+def _show_version(ctx: CliSession, args: Args) -> str:
+    s = ctx.state
+    return (
+        f"Cisco IOS Software, C2700 Software (AP3G2-K9W8-M), Version {s.firmware}, "
+        "RELEASE SOFTWARE (fc1)\n"
+        "Technical Support: http://www.cisco.com/techsupport\n"
+        "Copyright (c) 1986-2023 by Cisco Systems, Inc.\n\n"
+        "ROM: Bootstrap program is C2700 boot loader\n\n"
+        f"{s.running.hostname} uptime is {uptime_words(s, ctx.now())}\n"
+        "System returned to ROM by reload\n"
+        f'System image file is "flash:/ap3g2-k9w8-mx.{s.firmware}"\n\n'
+        f"cisco {s.model} (PowerPC) processor (revision A0) with 376810K/134656K bytes of memory.\n"
+        f"Processor board ID {s.serial}\n"
+        f"{len(s.running.radios)} Gigabit Ethernet interface(s), "
+        f"{len(s.running.radios)} 802.11 Radio(s)\n\n"
+        f"Top Assembly Serial Number      : {s.serial}\n"
+        f"Product/Model Number            : {s.model}\n"
+        "Configuration register is 0xF\n"
+    )
+
+
+def _config_text(ctx: CliSession, saved: bool) -> str:
+    cfg = ctx.state.saved if saved else ctx.state.running
+    lines = ["!", "version 15.3", f"hostname {cfg.hostname}", "!"]
+    for ssid in cfg.ssids:
+        lines += [f"dot11 ssid {ssid.name}", f"   vlan {ssid.vlan}"]
+        auth = "open eap eap_methods" if ssid.secure else "open"
+        lines += [f"   authentication {auth}", "!"]
+    for index, radio in enumerate(cfg.radios):
+        lines += [f"interface Dot11Radio{index}", " no ip address"]
+        lines += [f" ssid {ssid.name}" for ssid in cfg.ssids]
+        lines += [f" channel {radio.channel}", f" power local {radio.tx_power_dbm}"]
+        lines += [" station-role root", "!" if radio.enabled else " shutdown\n!"]
+    lines += ["interface BVI1", f" description mgmt vlan {cfg.mgmt_vlan}", "!", "end"]
+    body = "\n".join(lines) + "\n"
+    head = "Building configuration...\n\n" if not saved else ""
+    return f"{head}Current configuration : {len(body)} bytes\n{body}"
+
+
+def _show_associations(ctx: CliSession, args: Args) -> str:
+    counts = ctx.client_counts()
+    cfg = ctx.state.running
+    lines = [f"802.11 Client Stations on {cfg.hostname}:", ""]
+    for index, radio in enumerate(cfg.radios):
+        total = clients_on_radio(counts, radio.band)
+        lines.append(f"Dot11Radio{index} ({band_short(radio.band)} GHz)  clients: {total}")
+        lines.append("SSID                             VLAN  Clients")
+        lines += [
+            f"{s.name:<32} {s.vlan:<5} {clients_for(counts, radio.band, s.name)}" for s in cfg.ssids
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _save(ctx: CliSession, args: Args) -> str:
+    ctx.state.save()
+    return "Building configuration...\n[OK]\n"
+
+
+def _copy_run_start(ctx: CliSession, args: Args) -> None:
+    def answer(typed: str) -> str:
+        return _save(ctx, Args())
+
+    ctx.ask("Destination filename [startup-config]? ", answer, echo=True)
+
+
+def _reload(ctx: CliSession, args: Args) -> None:
+    def answer(typed: str) -> str | None:
+        if typed.strip().lower() in ("", "y", "yes", "confirm"):
+            ctx.reload()
+        return None
+
+    ctx.ask("Proceed with reload? [confirm]", answer, echo=True)
+
+
+def _configure(ctx: CliSession, args: Args) -> str:
+    ctx.enter("config")
+    return "Enter configuration commands, one per line.  End with CNTL/Z.\n"
+
+
+def _interface(ctx: CliSession, args: Args) -> None:
+    changes.radio(ctx.state, args.int("radio"))
+    ctx.enter("config-if", radio=str(args.int("radio")))
+
+
+def _dot11_ssid(ctx: CliSession, args: Args) -> None:
+    changes.add_ssid(ctx.state, args.str("name"))
+    ctx.enter("config-ssid", ssid=args.str("name"))
+
+
+def _radio(ctx: CliSession) -> int:
+    return int(ctx.var("radio"))
+
+
+def _exec_do(ctx: CliSession, args: Args) -> str:
+    return ctx.run_in_mode("exec", args.str("rest"))
+
+
+def _bind_ssid(ctx: CliSession, args: Args) -> None:
+    changes.ssid(ctx.state, args.str("name"))  # all SSIDs ride on every radio in the lab
+
+
+def _end(ctx: CliSession, args: Args) -> None:
+    ctx.leave_to("exec")
+
+
+def _exit(ctx: CliSession, args: Args) -> None:
+    ctx.exit_mode()
+
+
+def _terminal_width(ctx: CliSession, args: Args) -> None:
+    return None
+
+
+_COMMON = (
+    Command("terminal length <n:int>", _terminal_length),
+    Command("terminal width <n:int>", _terminal_width),
+    Command("show version", _show_version),
+    Command("show dot11 associations", _show_associations),
+    Command("exit", _exit),
+    Command("logout", lambda ctx, a: ctx.close()),
+)
+
+_EXEC = (
+    *_COMMON,
+    Command("configure terminal", _configure),
+    Command("show running-config", lambda ctx, a: _config_text(ctx, saved=False)),
+    Command("show startup-config", lambda ctx, a: _config_text(ctx, saved=True)),
+    Command("write memory", _save),
+    Command("copy running-config startup-config", _copy_run_start),
+    Command("reload", _reload),
+    Command("disable", lambda ctx, a: ctx.leave_to("user")),
+    Command("enable", lambda ctx, a: None),
+)
+
+_CONFIG = (
+    Command("hostname <name>", lambda ctx, a: changes.set_hostname(ctx.state, a.str("name"))),
+    Command("interface Dot11Radio<radio:int>", _interface),
+    Command("dot11 ssid <name>", _dot11_ssid),
+    Command("no dot11 ssid <name>", lambda c, a: changes.remove_ssid(c.state, a.str("name"))),
+    Command("do <rest...>", _exec_do),
+    Command("end", _end),
+    Command("exit", _exit),
+)
+_LEAVE = (Command("do <rest...>", _exec_do), Command("end", _end), Command("exit", _exit))
+
+_CONFIG_IF = (
+    Command("channel <n:int>", lambda c, a: changes.set_channel(c.state, _radio(c), a.int("n"))),
+    Command(
+        "power local <n:int>",
+        lambda c, a: changes.set_tx_power(c.state, _radio(c), a.int("n")),
+    ),
+    Command("ssid <name>", _bind_ssid),
+    Command("shutdown", lambda c, a: changes.set_radio_enabled(c.state, _radio(c), False)),
+    Command("no shutdown", lambda c, a: changes.set_radio_enabled(c.state, _radio(c), True)),
+    Command("station-role root", lambda c, a: None),
+    *_LEAVE,
+)
+
+_CONFIG_SSID = (
+    Command("vlan <n:int>", lambda c, a: changes.set_ssid_vlan(c.state, c.var("ssid"), a.int("n"))),
+    Command("authentication open", lambda c, a: None),
+    *_LEAVE,
+)
+
+
+def _invalid(site: ErrorSite) -> str:
+    return " " * (len(site.prompt) + site.column) + "^\n% Invalid input detected at '^' marker.\n"
+
+
+DIALECT = Dialect(
+    platform="cisco_ios_ap",
+    netmiko_device_type="cisco_ios",
+    modes={
+        "user": Mode("user", "{hostname}>", (*_COMMON, Command("enable", _enable))),
+        "exec": Mode("exec", "{hostname}#", _EXEC),
+        "config": Mode("config", "{hostname}(config)#", _CONFIG),
+        "config-if": Mode("config-if", "{hostname}(config-if)#", _CONFIG_IF, fallback="config"),
+        "config-ssid": Mode("config-ssid", "{hostname}(config-ssid)#", _CONFIG_SSID, "config"),
+    },
+    initial_mode="user",
+    errors=ErrorStyle(
+        invalid=_invalid,
+        incomplete=lambda site: "% Incomplete command.\n",
+        ambiguous=lambda site: f'% Ambiguous command:  "{site.line.strip()}"\n',
+        rejected=lambda reason: f"% Invalid input: {reason}\n",
+    ),
+    abbreviations=True,
+    page_length=24,
+    more_prompt=" --More-- ",
+    comment_prefix="!",
+)
