@@ -15,9 +15,15 @@ in :attr:`BaselineStore.bad_entries` / :attr:`BaselineStore.load_failures`; an u
 moved aside (``*.corrupt``) and the store starts empty, so each counter's next sample is a
 ``first_sample`` (one interval lost per counter, and visible as such).
 
-Ordering contract for callers: flush baselines before (or in the same step as) making durable
-the points computed from them. A crash in between then loses those points as a visible gap in
+Ordering contract for callers: make baselines durable before (or in the same step as) the
+points computed from them. A crash in between then loses those points as a visible gap in
 covered time; the other order would count that interval twice after a restart.
+
+Between snapshots, :meth:`BaselineStore.commit` appends just the changed entries to a journal
+(``NAME.journal.G``, fsync'd), which is cheap enough to do before every spool group. The
+snapshot header names the first journal generation ``G`` it does not contain; loading replays
+journals from ``G`` on, later entries winning. A torn last journal line (a crash mid-append) is
+ignored and counted.
 """
 
 from __future__ import annotations
@@ -54,6 +60,9 @@ class BaselineStore:
         self.flushes = 0
         self._samples: dict[Key, Sample] = {}
         self._dirty = False
+        self._pending: dict[Key, Sample] = {}  # changed since the last commit
+        self._generation = 0  # journal generation being appended to
+        self.torn_journal_lines = 0
 
     @classmethod
     def open(cls, data_dir: Path, name: str = DEFAULT_NAME) -> BaselineStore:
@@ -72,7 +81,24 @@ class BaselineStore:
 
     def put(self, ap: str, counter: str, sample: Sample) -> None:
         self._samples[(ap, counter)] = sample
+        self._pending[(ap, counter)] = sample
         self._dirty = True
+
+    def _journal(self, generation: int) -> Path:
+        return self.path.with_name(f"{self.path.name}.journal.{generation}")
+
+    def commit(self) -> int:
+        """Append the entries changed since the last commit to the journal, fsync'd."""
+        if not self._pending:
+            return 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._journal(self._generation).open("a", encoding="utf-8") as out:
+            out.writelines(_entry_line(key, s) for key, s in self._pending.items())
+            out.flush()
+            os.fsync(out.fileno())
+        written = len(self._pending)
+        self._pending = {}
+        return written
 
     def forget_aps(self, keep: set[str]) -> int:
         """Drop baselines of APs not in ``keep`` (left the inventory); returns how many."""
@@ -97,6 +123,11 @@ class BaselineStore:
         """Replace memory with the file's content; a missing file is an empty store."""
         self._samples = {}
         self._dirty = False
+        self._pending = {}
+        self._load_snapshot()
+        self._replay_journals()
+
+    def _load_snapshot(self) -> None:
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -109,13 +140,43 @@ class BaselineStore:
         if isinstance(header, str):
             self._set_aside(1, header)
             return
+        entries, self._generation = header
         samples = dict(self._parse_entries(lines[1:]))
-        if len(samples) + self.bad_entries != header:
+        if len(samples) + self.bad_entries != entries:
             self._set_aside(
-                len(lines), f"truncated baselines: header says {header}, file has {len(samples)}"
+                len(lines), f"truncated baselines: header says {entries}, file has {len(samples)}"
             )
             return
         self._samples = samples
+
+    def _replay_journals(self) -> None:
+        """Apply journals from the snapshot's generation on; delete older ones."""
+        generations = []
+        for path in self.path.parent.glob(f"{self.path.name}.journal.*"):
+            suffix = path.name.rsplit(".", 1)[-1]
+            if suffix.isdigit():
+                generations.append(int(suffix))
+        for generation in sorted(generations):
+            journal = self._journal(generation)
+            if generation < self._generation:
+                journal.unlink(missing_ok=True)
+                continue
+            self._generation = generation
+            lines = journal.read_text(encoding="utf-8", errors="replace").split("\n")
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    key, sample = _parse_entry(line)
+                except (ValueError, TypeError):
+                    if number == len(lines):  # the last, unterminated line: a torn append
+                        self.torn_journal_lines += 1
+                        continue
+                    self.bad_entries += 1
+                    self._problem(number, f"bad journal entry skipped in {journal.name}")
+                    continue
+                self._samples[key] = sample
+                self._dirty = True
 
     def flush(self) -> bool:
         """Write all baselines atomically if anything changed; True if written."""
@@ -124,9 +185,10 @@ class BaselineStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=self._temp_prefix, dir=self.path.parent)
         tmp = Path(tmp_name)
+        next_generation = self._generation + 1
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(_header_line(len(self._samples)))
+                out.write(_header_line(len(self._samples), next_generation))
                 out.writelines(_entry_line(key, s) for key, s in self._samples.items())
                 out.flush()
                 os.fsync(out.fileno())
@@ -135,6 +197,9 @@ class BaselineStore:
             tmp.unlink(missing_ok=True)
             raise
         _fsync_dir(self.path.parent)
+        self._journal(self._generation).unlink(missing_ok=True)  # all in the snapshot now
+        self._generation = next_generation
+        self._pending = {}
         self._dirty = False
         self.flushes += 1
         return True
@@ -166,12 +231,13 @@ class BaselineStore:
         log.error("%s", problem)
 
 
-def _header_line(entries: int) -> str:
-    return json.dumps({"format": FORMAT, "version": VERSION, "entries": entries}) + "\n"
+def _header_line(entries: int, journal: int) -> str:
+    header = {"format": FORMAT, "version": VERSION, "entries": entries, "journal": journal}
+    return json.dumps(header) + "\n"
 
 
-def _parse_header(line: str) -> int | str:
-    """The entry count, or what is wrong with the header."""
+def _parse_header(line: str) -> tuple[int, int] | str:
+    """The entry count and first journal generation, or what is wrong with the header."""
     try:
         header: Any = json.loads(line)
     except ValueError:
@@ -183,7 +249,10 @@ def _parse_header(line: str) -> int | str:
     entries = header.get("entries")
     if not isinstance(entries, int) or isinstance(entries, bool) or entries < 0:
         return "baselines header has no valid 'entries' count"
-    return entries
+    journal = header.get("journal", 0)
+    if not _is_int(journal) or journal < 0:
+        return "baselines header has no valid 'journal' generation"
+    return entries, journal
 
 
 def _entry_line(key: Key, s: Sample) -> str:

@@ -7,6 +7,7 @@ the test recordings.
 """
 
 from collector.profiles.schema import (
+    PROFILE_DIR,
     Detect,
     MibObject,
     Profile,
@@ -17,7 +18,11 @@ from collector.profiles.schema import (
     platform_keys,
 )
 
+PROFILE_DIR_KEYS = frozenset(path.stem for path in PROFILE_DIR.glob("*.yaml"))
+
 __all__ = [
+    "PROFILE_DIR",
+    "PROFILE_DIR_KEYS",
     "Detect",
     "MibObject",
     "Profile",

@@ -37,7 +37,7 @@ class MibObject(_Strict):
 
     mib: str = Field(pattern=r"^[A-Za-z0-9-]+::[A-Za-z][A-Za-z0-9]*(\.\d+)*$")
     oid: NumericOid
-    type: SnmpValueType
+    type: Annotated[SnmpValueType, Field(strict=False)]  # YAML gives the value's text
     unit: str | None = None  # "bytes", "centiseconds", "dBm", "Mbit/s", "clients", "sessions"
 
     @property

@@ -211,5 +211,60 @@ def test_file_is_json_lines_with_a_header(tmp_path: Path):
     store.put("AP-1", "rx", sample(3, discontinuity_ticks=4, speed_mbps=5))
     store.flush()
     lines = (tmp_path / DEFAULT_NAME).read_text().splitlines()
-    assert json.loads(lines[0]) == {"format": "pubwifi-baselines", "version": 1, "entries": 1}
+    assert json.loads(lines[0]) == {
+        "format": "pubwifi-baselines",
+        "version": 1,
+        "entries": 1,
+        "journal": 1,
+    }
     assert json.loads(lines[1]) == ["AP-1", "rx", 3, 64, 360_000, T0, 4, 5]
+
+
+def test_commit_journals_changes_that_survive_without_a_snapshot(tmp_path: Path):
+    store = BaselineStore.open(tmp_path)
+    store.put("AP-1", "rx", sample(1))
+    store.flush()  # snapshot generation 1
+    store.put("AP-1", "rx", sample(7))
+    store.put("AP-2", "tx", sample(9))
+    assert store.commit() == 2
+    assert store.commit() == 0  # nothing new
+    # a crash here: no snapshot since, but the journal has both changes
+    again = BaselineStore.open(tmp_path)
+    assert again.get("AP-1", "rx") == sample(7)
+    assert again.get("AP-2", "tx") == sample(9)
+
+
+def test_snapshot_supersedes_older_journals(tmp_path: Path):
+    store = BaselineStore.open(tmp_path)
+    store.put("AP-1", "rx", sample(1))
+    store.commit()
+    store.put("AP-1", "rx", sample(2))
+    store.flush()  # includes the journaled change; the old journal is gone
+    assert not list(tmp_path.glob("*.journal.0"))
+    store.put("AP-1", "rx", sample(3))
+    store.commit()
+    assert BaselineStore.open(tmp_path).get("AP-1", "rx") == sample(3)
+
+
+def test_stale_journal_left_by_a_crash_is_not_replayed(tmp_path: Path):
+    store = BaselineStore.open(tmp_path)
+    store.put("AP-1", "rx", sample(1))
+    store.commit()  # journal generation 0 holds value 1
+    journal = next(tmp_path.glob("*.journal.0"))
+    saved = journal.read_text()
+    store.put("AP-1", "rx", sample(5))
+    store.flush()  # snapshot (journal 1) has 5, journal 0 deleted
+    journal.write_text(saved)  # as if the crash came before the delete
+    assert BaselineStore.open(tmp_path).get("AP-1", "rx") == sample(5)
+
+
+def test_torn_journal_tail_is_ignored_and_counted(tmp_path: Path):
+    store = BaselineStore.open(tmp_path)
+    store.put("AP-1", "rx", sample(1))
+    store.commit()
+    journal = next(tmp_path.glob("*.journal.0"))
+    with journal.open("a") as out:
+        out.write('["AP-1","rx",99,64')  # cut off mid-append
+    again = BaselineStore.open(tmp_path)
+    assert again.get("AP-1", "rx") == sample(1)
+    assert again.torn_journal_lines == 1 and again.bad_entries == 0

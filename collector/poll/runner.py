@@ -1,0 +1,207 @@
+"""Poll a list of APs once, as fast as the agents allow, without letting one AP delay another.
+
+Concurrency has two bounds. ``concurrency`` slots limit requests to APs that answer; an AP
+that has not answered within ``slot_hold_s`` gives its slot back and keeps waiting (up to its
+own deadline) outside it, so a dead or slow AP costs the others almost nothing. ``max_pending``
+limits everything outstanding (tasks, sockets). Samples go to the sink in batches and are not
+kept, so memory does not grow with the fleet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from collector.inventory.model import AccessPoint, SnmpAuth
+from collector.poll.ap import ApPoller
+from collector.poll.backoff import BackOff
+from collector.poll.sample import Sample, down
+from collector.poll.sink import Sink
+from collector.profiles import Profile
+from collector.secrets import UnsetSecretError
+from collector.snmp.engine import (
+    Credentials,
+    SnmpEngine,
+    SnmpPollError,
+    SnmpTarget,
+    resolve_credentials,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerOptions:
+    concurrency: int = 100
+    deadline_s: float = 2.0  # per AP, everything included (discovery, retries)
+    slot_hold_s: float = 0.25  # an unanswered AP gives its slot back after this long
+    max_pending: int = 0  # outstanding APs in all; 0: 20 x concurrency
+    batch_size: int = 5000  # samples per sink.emit
+
+    @property
+    def pending_limit(self) -> int:
+        return self.max_pending or 20 * self.concurrency
+
+
+@dataclass
+class PollStats:
+    aps: int = 0
+    ok: int = 0
+    failed: int = 0
+    samples: int = 0
+    seconds: float = 0.0
+    reasons: Counter[str] = field(default_factory=Counter)  # failures by reason
+    conditions: Counter[str] = field(default_factory=Counter)  # mismatches, rediscoveries...
+
+    def summary(self) -> dict[str, object]:
+        """The ``poll --once`` JSON line (first five keys are the contract)."""
+        return {
+            "aps": self.aps, "ok": self.ok, "failed": self.failed,
+            "seconds": round(self.seconds, 3), "samples": self.samples,
+            "reasons": dict(sorted(self.reasons.items())),
+            "conditions": dict(sorted(self.conditions.items())),
+        }
+
+
+class _Slot:
+    """One concurrency slot, released exactly once (by the answer or by the hold timer)."""
+
+    __slots__ = ("_held", "_semaphore")
+
+    def __init__(self, semaphore: asyncio.Semaphore) -> None:
+        self._semaphore = semaphore
+        self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._semaphore.release()
+
+
+class Runner:
+    """Polls APs with an :class:`SnmpEngine`; keeps per-AP state between cycles."""
+
+    def __init__(
+        self,
+        engine: SnmpEngine,
+        profiles: Mapping[str, Profile],
+        options: RunnerOptions | None = None,
+        backoff: BackOff | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.options = options or RunnerOptions()
+        self.backoff = backoff
+        self.ap_poller = ApPoller(engine, profiles)
+        self._environ = environ
+        self._credentials: dict[SnmpAuth, Credentials] = {}
+        self._targets: dict[str, tuple[AccessPoint, SnmpTarget]] = {}
+
+    def target(self, ap: AccessPoint) -> SnmpTarget:
+        """The engine's view of ``ap`` (credentials resolved once per auth)."""
+        cached = self._targets.get(ap.id)
+        if cached is not None and cached[0] is ap:
+            return cached[1]
+        credentials = self._credentials.get(ap.snmp_auth)
+        if credentials is None:
+            credentials = resolve_credentials(ap.snmp_auth, self._environ)
+            self._credentials[ap.snmp_auth] = credentials
+        target = SnmpTarget(ap.id, str(ap.address), ap.snmp_port, credentials)
+        self._targets[ap.id] = (ap, target)
+        return target
+
+    async def poll_once(self, aps: Iterable[AccessPoint], sink: Sink) -> PollStats:
+        """Poll every AP in ``aps`` once; samples go to ``sink``; returns the cycle's stats."""
+        options = self.options
+        stats = PollStats()
+        before = Counter(self.ap_poller.counts)
+        started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        slots = asyncio.Semaphore(options.concurrency)
+        pending = asyncio.Semaphore(options.pending_limit)
+        batch: list[Sample] = []
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def one(ap: AccessPoint, slot: _Slot, timer: asyncio.TimerHandle) -> None:
+            try:
+                sample = await self._poll_ap(ap)
+            finally:
+                timer.cancel()
+                slot.release()
+                pending.release()
+            self._count(stats, sample)
+            batch.append(sample)
+
+        try:
+            for ap in aps:
+                stats.aps += 1
+                if self.backoff is not None and not self.backoff.due(ap.id):
+                    sample = down(ap.id, time.time_ns(), "backoff", ap.platform)
+                    self._count(stats, sample)
+                    batch.append(sample)
+                else:
+                    await pending.acquire()
+                    await slots.acquire()
+                    slot = _Slot(slots)
+                    timer = loop.call_later(options.slot_hold_s, slot.release)
+                    task = loop.create_task(one(ap, slot, timer))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                if len(batch) >= options.batch_size:
+                    await self._flush(sink, batch, stats)
+            if tasks:
+                await asyncio.gather(*tasks)
+            await self._flush(sink, batch, stats)
+        finally:
+            for task in tasks:
+                task.cancel()
+        stats.seconds = time.perf_counter() - started
+        stats.conditions = Counter(self.ap_poller.counts)
+        stats.conditions.subtract(before)
+        stats.conditions = +stats.conditions
+        return stats
+
+    async def _poll_ap(self, ap: AccessPoint) -> Sample:
+        """One AP within its deadline; every failure becomes a down sample with a reason."""
+        started = time.monotonic()
+        reason: str
+        try:
+            target = self.target(ap)
+            async with asyncio.timeout(self.options.deadline_s):
+                sample = await self.ap_poller.poll(ap, target)
+            if self.backoff is not None:
+                self.backoff.record(ap.id, None)
+            return sample
+        except TimeoutError:
+            reason = "timeout"
+            self.engine.forget(ap.id)
+        except SnmpPollError as error:
+            reason = error.reason.value
+        except UnsetSecretError:
+            reason = "config"
+        except Exception:  # a bug must cost one AP, never the cycle
+            log.exception("polling %s failed unexpectedly", ap.id)
+            reason = "internal"
+        if self.backoff is not None:
+            self.backoff.record(ap.id, reason)
+        return down(ap.id, time.time_ns(), reason, ap.platform, time.monotonic() - started)
+
+    @staticmethod
+    def _count(stats: PollStats, sample: Sample) -> None:
+        if sample.up:
+            stats.ok += 1
+        else:
+            stats.failed += 1
+            stats.reasons[sample.reason or "unknown"] += 1
+
+    @staticmethod
+    async def _flush(sink: Sink, batch: list[Sample], stats: PollStats) -> None:
+        if batch:
+            ready = batch[:]
+            batch.clear()
+            stats.samples += len(ready)
+            await sink.emit(ready)

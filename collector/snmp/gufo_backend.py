@@ -1,0 +1,260 @@
+"""The real SNMP engine: gufo_snmp (Rust core, asyncio), SNMPv2c and SNMPv3 USM authPriv.
+
+Chosen by measurement (FACTS.md and benchmarks/bench_poll.py): thousands of APs a second where
+pysnmp manages hundreds. What this module keeps between polls:
+
+- master keys, computed once per distinct (algorithm, password) and shared by every AP;
+- per AP, one open session (its UDP socket, localized keys, engine boots/time), up to a cap
+  derived from the open-file limit; APs past the cap get a short-lived session per poll, which
+  costs one extra round trip on SNMPv3 (the engine id is still remembered, so no discovery);
+- per AP, the SNMPv3 engine id.
+
+A kept SNMPv3 session is refreshed (engine boots/time) before a request when it has been idle
+longer than the USM time window allows, and re-opened once on an authentication REPORT (agent
+rebooted, engine id changed). A session that timed out is dropped, so dead APs hold no socket.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from gufo.snmp import (
+    Aes128Key,
+    Aes192Key,
+    Aes256Key,
+    BaseAuthKey,
+    BasePrivKey,
+    DesKey,
+    Md5Key,
+    NoSuchInstance,
+    Sha1Key,
+    Sha224Key,
+    Sha256Key,
+    Sha384Key,
+    Sha512Key,
+    SnmpAuthError,
+    SnmpDecodeError,
+    SnmpEncodeError,
+    SnmpError,
+    User,
+)
+from gufo.snmp.aio import SnmpSession
+from gufo.snmp.user import KeyType
+
+from collector.inventory.model import SnmpAuthProtocol, SnmpPrivProtocol
+from collector.secrets import Secret
+from collector.snmp.engine import (
+    Reason,
+    SnmpPollError,
+    SnmpTarget,
+    V2cCredentials,
+    V3Credentials,
+    Value,
+)
+
+T = TypeVar("T")
+
+AUTH_KEYS: dict[SnmpAuthProtocol, type[BaseAuthKey]] = {
+    SnmpAuthProtocol.SHA256: Sha256Key,
+    SnmpAuthProtocol.SHA1: Sha1Key,
+    SnmpAuthProtocol.MD5: Md5Key,
+    SnmpAuthProtocol.SHA224: Sha224Key,
+    SnmpAuthProtocol.SHA384: Sha384Key,
+    SnmpAuthProtocol.SHA512: Sha512Key,
+}
+PRIV_KEYS: dict[SnmpPrivProtocol, type[BasePrivKey]] = {
+    SnmpPrivProtocol.AES128: Aes128Key,
+    SnmpPrivProtocol.AES192: Aes192Key,
+    SnmpPrivProtocol.AES256: Aes256Key,
+    SnmpPrivProtocol.DES: DesKey,
+}
+#: RFC 3414 accepts messages within 150 s of the agent's clock; gufo does not advance its copy.
+REFRESH_AFTER_S = 120.0
+
+
+def session_cap(reserve: int) -> int:
+    """How many sessions may stay open: the open-file limit (raised to its hard limit) - reserve."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    return max(0, soft - reserve)
+
+
+class MasterKeys:
+    """Password -> master key (the costly 1 MB hash), once per distinct algorithm and password."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[type[BaseAuthKey], Secret], bytes] = {}
+        self.computed = 0
+
+    def master(self, algorithm: type[BaseAuthKey], password: Secret) -> bytes:
+        key = self._keys.get((algorithm, password))
+        if key is None:
+            key = algorithm.get_master_key(password.reveal().encode())
+            self._keys[(algorithm, password)] = key
+            self.computed += 1
+        return key
+
+
+@dataclass(slots=True)
+class _Session:
+    session: SnmpSession
+    credentials: V2cCredentials | V3Credentials
+    address: tuple[str, int]
+    last_ok: float
+    kept: bool = False
+
+
+class GufoEngine:
+    """:class:`collector.snmp.engine.SnmpEngine` over gufo_snmp."""
+
+    def __init__(
+        self,
+        *,
+        request_timeout: float = 1.0,
+        retries: int = 1,
+        max_sessions: int | None = None,
+        session_reserve: int = 1024,
+        max_varbinds: int = 40,
+        max_repetitions: int = 25,
+        max_walk_rows: int = 4096,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.request_timeout = request_timeout
+        self.retries = retries
+        self.max_sessions = session_cap(session_reserve) if max_sessions is None else max_sessions
+        self.max_varbinds = max_varbinds
+        self.max_repetitions = max_repetitions
+        self.max_walk_rows = max_walk_rows
+        self._clock = clock
+        self._sessions: dict[str, _Session] = {}
+        self._engine_ids: dict[str, bytes] = {}
+        self._users: dict[V3Credentials, User] = {}
+        self.master_keys = MasterKeys()
+        self.sessions_opened = 0
+        self.retries_after_timeout = 0  # requests sent again (lost datagram or slow agent)
+        self.reopened_after_report = 0  # v3 sessions re-opened after an auth REPORT
+
+    @property
+    def kept_sessions(self) -> int:
+        return len(self._sessions)
+
+    async def get(self, target: SnmpTarget, oids: Sequence[str]) -> dict[str, Value]:
+        if len(oids) <= self.max_varbinds:
+            return await self._request(target, _get_many(oids))
+        result: dict[str, Value] = {}
+        for start in range(0, len(oids), self.max_varbinds):
+            chunk = list(oids[start : start + self.max_varbinds])
+            result.update(await self._request(target, _get_many(chunk)))
+        return result
+
+    async def walk(self, target: SnmpTarget, column_oid: str) -> list[tuple[str, Value]]:
+        async def collect(session: SnmpSession) -> list[tuple[str, Value]]:
+            rows: list[tuple[str, Value]] = []
+            async for oid, value in session.getbulk(column_oid, self.max_repetitions):
+                rows.append((oid, value))
+                if len(rows) >= self.max_walk_rows:
+                    break
+            return rows
+
+        return await self._request(target, collect)
+
+    def forget(self, key: str) -> None:
+        self._sessions.pop(key, None)
+
+    async def _request(
+        self, target: SnmpTarget, operation: Callable[[SnmpSession], Awaitable[T]]
+    ) -> T:
+        timeouts = 0
+        reopened = False
+        while True:
+            try:
+                entry = await self._open(target)
+                if (
+                    isinstance(entry.credentials, V3Credentials)
+                    and self._clock() - entry.last_ok > REFRESH_AFTER_S
+                ):
+                    await entry.session.refresh()
+                result = await operation(entry.session)
+                entry.last_ok = self._clock()
+                return result
+            except TimeoutError:
+                self.forget(target.key)
+                timeouts += 1
+                if timeouts > self.retries:
+                    raise SnmpPollError(Reason.TIMEOUT) from None
+                self.retries_after_timeout += 1
+            except SnmpAuthError:
+                # A REPORT: time window passed, agent rebooted or its engine id changed.
+                self.forget(target.key)
+                self._engine_ids.pop(target.key, None)
+                if reopened or not isinstance(target.credentials, V3Credentials):
+                    raise SnmpPollError(Reason.AUTH) from None
+                reopened = True
+                self.reopened_after_report += 1
+            except NoSuchInstance:
+                raise SnmpPollError(Reason.NO_SUCH) from None
+            except (SnmpDecodeError, SnmpEncodeError, ValueError, RuntimeError) as error:
+                raise SnmpPollError(Reason.DECODE, type(error).__name__) from None
+            except SnmpError as error:
+                raise SnmpPollError(Reason.AGENT_ERROR, str(error)[:80]) from None
+            except OSError as error:
+                self.forget(target.key)
+                detail = error.strerror or type(error).__name__
+                raise SnmpPollError(Reason.NETWORK, detail) from None
+
+    async def _open(self, target: SnmpTarget) -> _Session:
+        entry = self._sessions.get(target.key)
+        address = (target.address, target.port)
+        credentials = target.credentials
+        if entry is not None and entry.address == address and entry.credentials == credentials:
+            return entry
+        if isinstance(credentials, V2cCredentials):
+            session = SnmpSession(
+                target.address, target.port, community=credentials.community.reveal(),
+                timeout=self.request_timeout, max_repetitions=self.max_repetitions,
+            )
+        else:
+            session = SnmpSession(
+                target.address, target.port, user=self._user(credentials),
+                engine_id=self._engine_ids.get(target.key),
+                timeout=self.request_timeout, max_repetitions=self.max_repetitions,
+            )
+            await session.refresh()  # engine id discovery if unknown, then boots/time
+            self._engine_ids[target.key] = session.get_engine_id()
+        self.sessions_opened += 1
+        entry = _Session(session, credentials, address, last_ok=self._clock())
+        if len(self._sessions) < self.max_sessions:
+            entry.kept = True
+            self._sessions[target.key] = entry
+        return entry
+
+    def _user(self, credentials: V3Credentials) -> User:
+        user = self._users.get(credentials)
+        if user is None:
+            auth_cls = AUTH_KEYS[credentials.auth_protocol]
+            priv_cls = PRIV_KEYS[credentials.priv_protocol]
+            auth_master = self.master_keys.master(auth_cls, credentials.auth_key)
+            priv_master = self.master_keys.master(auth_cls, credentials.priv_key)
+            user = User(
+                credentials.user.reveal(),
+                auth_key=auth_cls(auth_master, key_type=KeyType.Master),
+                priv_key=priv_cls(priv_master, key_type=KeyType.Master),
+            )
+            self._users[credentials] = user
+        return user
+
+
+def _get_many(oids: Sequence[str]) -> Callable[[SnmpSession], Awaitable[dict[str, Value]]]:
+    def operation(session: SnmpSession) -> Awaitable[dict[str, Value]]:
+        return session.get_many(oids)
+
+    return operation

@@ -1,0 +1,136 @@
+"""The poller against Debian's net-snmp snmpd: v2c and v3 authPriv (SHA-256/AES-128).
+
+One snmpd on udp:0.0.0.0:PORT answers every 127.x address (loopback sources only). Values are
+checked against net-snmp's own ``snmpget`` read around the poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Iterator
+
+import pytest
+from snmpd import SYS_NAME, Snmpd, snmpd_agent
+
+from collector.inventory.model import (
+    AccessPoint,
+    District,
+    Footfall,
+    KnownHostsPolicy,
+    Lifecycle,
+    Mount,
+    Site,
+    SnmpAuth,
+    SnmpAuthProtocol,
+    SnmpPrivProtocol,
+    SnmpV2cAuth,
+    SnmpV3Auth,
+    SshAuth,
+    WifiStandard,
+)
+from collector.poll.runner import Runner, RunnerOptions
+from collector.poll.sample import Sample
+from collector.poll.sink import ListSink
+from collector.profiles import load_profiles
+from collector.secrets import SecretRef
+from collector.snmp.gufo_backend import GufoEngine
+
+pytestmark = pytest.mark.integration
+__all__ = ["snmpd_agent"]  # the fixture, imported explicitly
+
+SITE = Site("S1", "t", District("11110", "Jongno-gu", "종로구"), "Sajik-dong", 37.57, 126.98,
+            Mount.PARK, Footfall.LOW)
+SSH = SshAuth("ssh", SecretRef("PUBWIFI_SSH_USER"), None, None, KnownHostsPolicy.STRICT, None)
+V2C = SnmpV2cAuth("v2c", SecretRef("PUBWIFI_SNMP_COMMUNITY"))
+V3 = SnmpV3Auth("v3", SecretRef("PUBWIFI_SNMP_V3_USER"), SnmpAuthProtocol.SHA256,
+                SecretRef("PUBWIFI_SNMP_V3_AUTH_KEY"), SnmpPrivProtocol.AES128,
+                SecretRef("PUBWIFI_SNMP_V3_PRIV_KEY"))
+V3_WRONG = SnmpV3Auth("v3-wrong", SecretRef("PUBWIFI_SNMP_V3_USER"), SnmpAuthProtocol.SHA256,
+                      SecretRef("WRONG_AUTH_KEY"), SnmpPrivProtocol.AES128,
+                      SecretRef("PUBWIFI_SNMP_V3_PRIV_KEY"))
+IF_HC_IN = "1.3.6.1.2.1.31.1.1.1.6"
+IF_HC_OUT = "1.3.6.1.2.1.31.1.1.1.10"
+DEADLINE = 1.0
+
+
+def ap(ap_id: str, address: str, auth: SnmpAuth, port: int) -> AccessPoint:
+    return AccessPoint(
+        id=ap_id, site=SITE, address=ipaddress.IPv4Address(address), platform="net-snmp",
+        model="generic", standard=WifiStandard.WIFI5, installed=None, status=Lifecycle.ACTIVE,
+        snmp_auth=auth, ssh_auth=SSH, snmp_port=port, ssh_port=22,
+    )
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A UDP port where something listens and never answers (a dead AP, no ICMP refusal)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.30.0.9", 0))
+        yield sock.getsockname()[1]
+
+
+def poll(agent: Snmpd, aps: list[AccessPoint], cycles: int = 1) -> list[list[Sample]]:
+    environ = {**agent.environ(), "WRONG_AUTH_KEY": "not-the-password"}
+
+    async def run() -> list[list[Sample]]:
+        engine = GufoEngine(request_timeout=DEADLINE / 2, retries=1, max_sessions=100)
+        runner = Runner(engine, load_profiles(), RunnerOptions(deadline_s=DEADLINE),
+                        environ=environ)
+        results = []
+        for _ in range(cycles):
+            sink = ListSink()
+            await runner.poll_once(aps, sink)
+            results.append(sink.samples)
+        return results
+
+    return asyncio.run(run())
+
+
+def test_v2c_and_v3_read_what_snmpget_reads(snmpd_agent: Snmpd) -> None:
+    agent = snmpd_agent
+    aps = [ap(f"V2C-{i}", f"127.30.0.{i}", V2C, agent.port) for i in (1, 2, 3)]
+    aps += [ap(f"V3-{i}", f"127.30.0.{i}", V3, agent.port) for i in (1, 2, 3)]
+    if_types = agent.snmpwalk("127.30.0.1", "1.3.6.1.2.1.2.2.1.3")
+    rows = [oid.rsplit(".", 1)[1] for oid, kind in if_types.items() if kind in ("6", "71")]
+    assert rows, if_types
+    counter_oids = [f"{col}.{row}" for row in rows for col in (IF_HC_IN, IF_HC_OUT)]
+    before = agent.snmpget("127.30.0.1", "1.3.6.1.2.1.1.3.0", *counter_oids)
+    first, second = poll(agent, aps, cycles=2)
+    after = agent.snmpget("127.30.0.1", "1.3.6.1.2.1.1.3.0", *counter_oids)
+    for samples, rediscovered in ((first, True), (second, False)):
+        assert [s.ap_id for s in samples if s.up] and all(s.up for s in samples), samples
+        for sample in samples:
+            assert sample.sys_name == SYS_NAME and sample.platform == "net-snmp"
+            assert not sample.platform_mismatch and sample.rediscovered is rediscovered
+            assert [r.index for r in sample.radios] == rows
+            assert sample.uptime is not None
+            assert int(before["1.3.6.1.2.1.1.3.0"]) <= sample.uptime
+            assert sample.uptime <= int(after["1.3.6.1.2.1.1.3.0"])
+            for radio in sample.radios:
+                assert radio.rx_bytes is not None and radio.rx_bytes.bits == 64
+                assert radio.tx_bytes is not None
+                for oid, counter in ((IF_HC_IN, radio.rx_bytes), (IF_HC_OUT, radio.tx_bytes)):
+                    key = f"{oid}.{radio.index}"
+                    assert int(before[key]) <= counter.value <= int(after[key])
+
+
+def test_dead_ap_times_out_without_delaying_others(snmpd_agent: Snmpd, silent_port: int) -> None:
+    aps = [ap("DEAD", "127.30.0.9", V2C, silent_port)]
+    aps += [ap(f"LIVE-{i}", f"127.30.0.{i}", V2C, snmpd_agent.port) for i in (1, 2, 3)]
+    [samples] = poll(snmpd_agent, aps)
+    by_id = {s.ap_id: s for s in samples}
+    assert by_id["DEAD"].reason == "timeout" and not by_id["DEAD"].up
+    assert DEADLINE * 0.9 <= by_id["DEAD"].elapsed_s <= DEADLINE * 1.3
+    for i in (1, 2, 3):
+        assert by_id[f"LIVE-{i}"].up and by_id[f"LIVE-{i}"].elapsed_s < DEADLINE / 4
+
+
+def test_wrong_v3_password_is_reason_auth(snmpd_agent: Snmpd) -> None:
+    aps = [ap("WRONG", "127.30.0.1", V3_WRONG, snmpd_agent.port),
+           ap("RIGHT", "127.30.0.2", V3, snmpd_agent.port)]
+    [samples] = poll(snmpd_agent, aps)
+    by_id = {s.ap_id: s for s in samples}
+    assert by_id["WRONG"].reason == "auth" and by_id["RIGHT"].up
+
