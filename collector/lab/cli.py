@@ -1,0 +1,134 @@
+"""``pubwifi lab``: run the simulated fleet; ``pubwifi lab truth``: print its ground truth.
+
+    pubwifi lab --inventory FILE [--seed S] [--snmp-port P] [--ssh-port P]
+                [--faults FILE] [--fault KIND:AP_ID|FRACTION[:key=value...] ...]
+    pubwifi lab truth --inventory FILE --from T1 --to T2 [--ap ID] [--seed S] --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from collector.errors import InputError
+from collector.inventory.load import load_inventory
+from collector.inventory.model import Inventory
+from collector.lab.faults import FaultPlan, build_plan
+from collector.lab.truth import fleet_truth, parse_time
+from collector.secrets import UnsetSecretError
+
+log = logging.getLogger(__name__)
+DEFAULT_SEED = 1
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "lab", help="run the simulated Seoul fleet (SNMP + SSH) or print its ground truth",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(parser)
+    parser.add_argument("--snmp-port", type=int, help="serve every AP's SNMP on this UDP port")
+    parser.add_argument("--ssh-port", type=int, help="serve every AP's SSH CLI on this TCP port")
+    parser.add_argument("--faults", type=Path, metavar="FILE", help="fault rules (YAML)")
+    parser.add_argument("--fault", action="append", default=[], metavar="KIND:TARGET",
+                        help="a fault rule: down:AP-11110-00001, reboot:0.01:every_minutes=30")
+    parser.set_defaults(func=run_lab)
+    commands = parser.add_subparsers(dest="lab_command", metavar="COMMAND")
+    truth = commands.add_parser("truth", help="exact bytes and sessions per AP in [T1, T2)")
+    _common(truth)
+    truth.add_argument("--from", dest="start", required=True, metavar="T1",
+                       help="epoch seconds or ISO 8601 (no zone: KST)")
+    truth.add_argument("--to", dest="end", required=True, metavar="T2")
+    truth.add_argument("--ap", action="append", default=[], metavar="ID", help="only this AP")
+    truth.add_argument("--json", action="store_true", help="print JSON (the only format)")
+    truth.set_defaults(func=run_truth)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--inventory", type=Path, required=True, metavar="FILE")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="traffic model seed")
+
+
+def run_truth(args: argparse.Namespace) -> int:
+    inventory = load_inventory(args.inventory)
+    start, end = parse_time(args.start, "--from"), parse_time(args.end, "--to")
+    if end < start:
+        raise InputError.at("--to", 0, "must not be before --from")
+    aps = list(inventory.aps)
+    if args.ap:
+        known = {ap.id for ap in aps}
+        missing = [ap_id for ap_id in args.ap if ap_id not in known]
+        if missing:
+            raise InputError.at(str(args.inventory), 0, f"unknown AP id(s): {', '.join(missing)}")
+        aps = [inventory.ap(ap_id) for ap_id in args.ap]
+    rows = fleet_truth(aps, args.seed, start, end)
+    document = {
+        "from": int(start // 1), "to": int(end // 1), "seed": args.seed,
+        "aps": [row.as_dict() for row in rows],
+        "total": {
+            "bytes_in": sum(r.bytes_in for r in rows),
+            "bytes_out": sum(r.bytes_out for r in rows),
+            "sessions": sum(r.sessions for r in rows),
+        },
+    }
+    json.dump(document, sys.stdout, separators=(",", ":"))
+    sys.stdout.write("\n")
+    return 0
+
+
+def run_lab(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    inventory = load_inventory(args.inventory)
+    plan = build_plan(args.faults, args.fault)
+    unknown = plan.unknown_aps({ap.id for ap in inventory.aps})
+    if unknown:
+        raise InputError.at("--fault", 0, f"unknown AP id(s): {', '.join(unknown)}")
+    return asyncio.run(_serve(inventory, plan, args, started))
+
+
+async def _serve(inventory: Inventory, plan: FaultPlan, args: argparse.Namespace,
+                 started: float) -> int:
+    from collector.lab.fleet import Fleet
+    from collector.lab.snmp import SnmpAgent
+    from collector.lab.ssh.device import SshCredentials
+    from collector.lab.ssh.server import LabSshServer
+
+    fleet = Fleet(inventory, seed=args.seed, faults=plan, snmp_port=args.snmp_port,
+                  ssh_port=args.ssh_port)
+    try:
+        credentials = SshCredentials.from_env()
+    except UnsetSecretError as error:
+        raise InputError.at("environment", 0, str(error)) from None
+    snmp_ports = {args.snmp_port} if args.snmp_port else {ap.snmp_port for ap in inventory.aps}
+    ssh_ports = {args.ssh_port} if args.ssh_port else {ap.ssh_port for ap in inventory.aps}
+    agents = [SnmpAgent(fleet.resolve_snmp, port=port) for port in sorted(snmp_ports)]
+    servers = [LabSshServer(fleet.resolve_ssh, seed=args.seed, credentials=credentials,
+                            port=port) for port in sorted(ssh_ports)]
+    for agent in agents:
+        await agent.start()
+    for server in servers:
+        await server.start()
+    print(json.dumps({
+        "lab": "ready", "aps": len(fleet), "seed": args.seed,
+        "snmp_ports": sorted(snmp_ports), "ssh_ports": sorted(ssh_ports),
+        "fault_rules": len(plan.rules), "startup_seconds": round(time.perf_counter() - started, 3),
+    }), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    for agent in agents:
+        agent.close()
+    for server in servers:
+        await server.close()
+    return 0
