@@ -43,6 +43,7 @@ class Band(enum.StrEnum):
     GHZ_2_4 = "2.4GHz"
     GHZ_5 = "5GHz"
     GHZ_6 = "6GHz"
+    WIRED = "wired"  # an AP whose profile finds no radio rows (a generic Linux host)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,9 @@ def register(subparsers: Any) -> None:
                         help="requests in flight to answering APs (default 100)")
     parser.add_argument("--timeout", type=_positive_float, default=2.0, metavar="S",
                         help="per-AP deadline in seconds, retries included (default 2)")
+    parser.add_argument("--drain-timeout", type=_positive_float, default=30.0, metavar="S",
+                        help="with --sink influx: wait up to S seconds for the spool to reach "
+                        "InfluxDB before exiting; what is left waits on disk (default 30)")
     parser.set_defaults(func=run)
 
 
@@ -66,10 +69,15 @@ def _positive_float(text: str) -> float:
 
 
 def make_sink(kind: str) -> Sink:
-    """The sink for ``--sink``. HOOK: the InfluxDB integration returns its sink here."""
+    """The sink for ``--sink none``; ``influx`` is opened by :func:`run` (it needs settings)."""
     if kind == "none":
         return NullSink()
-    raise InputError(Problem("--sink", 0, "the influx sink is not wired yet; use --sink none"))
+    raise InputError(Problem("--sink", 0, f"unknown sink {kind!r}"))
+
+
+def data_name(shard: Shard) -> str:
+    """Where a shard keeps its baselines and spool under the data directory."""
+    return f"collector-{shard.number}of{shard.count}"
 
 
 def check_secrets(inventory: Inventory, aps: list[AccessPoint]) -> None:
@@ -97,7 +105,15 @@ def run(args: argparse.Namespace) -> int:
     inventory = load_inventory(args.inventory)
     aps = [ap for ap in args.shard.select(inventory) if ap.status.is_polled]
     check_secrets(inventory, aps)
-    sink = make_sink(args.sink)
+    pipeline = None
+    if args.sink == "influx":
+        from collector.pipeline import open_pipeline
+        from collector.settings import load_settings
+
+        pipeline = open_pipeline(load_settings(), inventory, name=data_name(args.shard))
+        sink: Sink = pipeline.sink
+    else:
+        sink = make_sink(args.sink)
     options = RunnerOptions(concurrency=args.concurrency, deadline_s=args.timeout)
     engine = GufoEngine(
         request_timeout=args.timeout / 2, retries=1,
@@ -107,7 +123,13 @@ def run(args: argparse.Namespace) -> int:
     log.info("polling %d of %d APs (shard %s)", len(aps), len(inventory), args.shard)
     cpu = time.process_time()
     stats = asyncio.run(runner.poll_once(aps, sink))
+    if pipeline is not None:
+        pipeline.sink.end_cycle()
+        pipeline.close(drain_timeout_s=args.drain_timeout)
     summary = stats.summary()
+    if pipeline is not None:
+        summary["written"] = pipeline.shipper.stats.written
+        summary["spooled"] = pipeline.sink.spool.depth_lines
     summary["cpu_seconds"] = round(time.process_time() - cpu, 3)
     summary["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     summary["shard"] = str(args.shard)

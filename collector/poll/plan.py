@@ -6,6 +6,7 @@ per AP is one GET and one pass over the answer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from collector.poll.detect import SYS_OBJECT_ID
@@ -50,6 +51,42 @@ def convert(obj: MibObject, value: Value) -> object:
     if obj.unit in _SPEED_SCALE and obj.unit != "bit/s" and obj.unit is not None:
         return int(value) * _SPEED_SCALE[obj.unit]
     return value
+
+
+_LEADING_NUMBER = re.compile(r"\s*(\d+)")
+
+
+def normalise(field_name: str, obj: MibObject, value: object) -> object:
+    """Values in the sample's units whatever the MIB's: channel numbers, dBm.
+
+    Aruba's aiRadioChannel is text ("36E", "149+"); MikroTik reports the frequency in MHz;
+    a transmit power that is not in dBm (IEEE 802.11's 1-8 power level) is left out rather than
+    written under a dBm name.
+    """
+    if field_name == "channel":
+        if isinstance(value, str):
+            match = _LEADING_NUMBER.match(value)
+            if match is None:
+                raise BadValue(obj.mib)
+            return int(match.group(1))
+        if obj.unit == "MHz" and isinstance(value, int):
+            return channel_of_frequency(value)
+    if field_name == "tx_power_dbm" and obj.unit != "dBm":
+        return None
+    return value
+
+
+def channel_of_frequency(mhz: int) -> int | None:
+    """IEEE 802.11 channel number of a centre frequency (2.4, 5 and 6 GHz bands)."""
+    if mhz == 2484:
+        return 14
+    if 2412 <= mhz <= 2472:
+        return (mhz - 2407) // 5
+    if 5955 <= mhz <= 7115:
+        return (mhz - 5950) // 5
+    if 5000 <= mhz <= 5900:
+        return (mhz - 5000) // 5
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +139,12 @@ class Plan:
             for oid, field_name, obj in cells:
                 if oid in answer:
                     try:
-                        fields[field_name] = convert(obj, answer[oid])
+                        value = normalise(field_name, obj, convert(obj, answer[oid]))
                     except BadValue:
                         bad += 1
+                        continue
+                    if value is not None:
+                        fields[field_name] = value
             radios.append(RadioSample(row.index, row.if_index, row.band, **fields))  # type: ignore[arg-type]
         return tuple(radios), bad
 

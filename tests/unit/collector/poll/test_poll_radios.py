@@ -108,3 +108,22 @@ def test_wrong_type_value_is_dropped_and_counted() -> None:
     sample = _poll(poller, runner)
     assert sample.up and sample.radios[0].rx_bytes is None
     assert poller.counts["bad_values"] == 1
+
+
+def test_channel_and_power_are_normalised_to_the_sample_units() -> None:
+    from collector.poll.plan import channel_of_frequency, normalise
+    from collector.profiles import MibObject
+
+    def obj(kind: str, unit: str | None) -> MibObject:
+        return MibObject.model_validate(
+            {"mib": "X-MIB::x", "oid": "1.3.6.1.4.1.1", "type": kind, "unit": unit},
+            strict=False,
+        )
+
+    assert normalise("channel", obj("string", "channel"), "36E") == 36
+    assert normalise("channel", obj("string", "channel"), "149+") == 149
+    assert normalise("channel", obj("gauge", "MHz"), 2437) == 6
+    assert normalise("channel", obj("gauge", "MHz"), 5180) == 36
+    assert channel_of_frequency(5975) == 5  # 6 GHz channel 5
+    assert normalise("tx_power_dbm", obj("gauge", "level"), 3) is None
+    assert normalise("tx_power_dbm", obj("gauge", "dBm"), 17) == 17

@@ -1,0 +1,149 @@
+"""From poll samples to exact points: counter deltas against durable baselines, then lines.
+
+For every AP that answered: one ``ap_poll`` point, an ``ap_info`` point when model or firmware
+changed (and the first time after start), and one ``radio_poll`` point per radio carrying the
+exact deltas of its rx/tx byte and session counters (``collector.counters``) since the previous
+poll. An AP that did not answer gets ``ap_poll up=0``. Every delta outcome (ok, wrap, reboot,
+discontinuity, ...) is counted for Prometheus, and the seconds whose traffic is unknown too.
+
+Timestamps are whole seconds (the spool writes ``precision=s``); ``interval_s`` is the span the
+deltas cover, ``[time - interval_s, time]``, which the ledger rollup apportions over hours.
+Wired interfaces are accounted only on APs with no radio rows (a generic Linux host), so an
+uplink never counts the radios' traffic twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from collector.baselines import BaselineStore
+from collector.counters import Delta, Reason, counter_delta
+from collector.counters import Sample as CounterSample
+from collector.influx.lineproto import FieldValue
+from collector.influx.schema import AP_INFO, AP_POLL, RADIO_POLL, Band, ap_tags, radio_tags
+from collector.inventory.model import AccessPoint, Inventory
+from collector.poll.sample import CounterValue, RadioSample, Sample
+
+COUNTED = (Reason.OK, Reason.WRAP, Reason.REBOOT, Reason.DISCONTINUITY)
+UPTIME_MODULUS = 2**32
+
+DeltaHook = Callable[[Delta], None]
+
+
+@dataclass
+class AccountStats:
+    """Totals since start, for summaries and tests."""
+
+    samples: int = 0
+    up: int = 0
+    lines: int = 0
+    deltas: dict[str, int] = field(default_factory=dict)
+
+
+class Accountant:
+    """Turns :class:`~collector.poll.sample.Sample` objects into line protocol, exactly."""
+
+    def __init__(
+        self, inventory: Inventory, baselines: BaselineStore, on_delta: DeltaHook | None = None
+    ) -> None:
+        self.inventory = inventory
+        self.baselines = baselines
+        self.on_delta = on_delta
+        self.stats = AccountStats()
+        self._ap_prefix: dict[str, str] = {}
+        self._radio_prefix: dict[tuple[str, str], str] = {}
+        self._info: dict[str, tuple[str | None, str | None]] = {}
+
+    def lines(self, sample: Sample) -> list[str]:
+        """The lines for one sample; baselines advance (commit them before spooling the lines)."""
+        ap = self.inventory.ap(sample.ap_id)
+        seconds = sample.time_ns // 1_000_000_000
+        self.stats.samples += 1
+        prefix = self._ap_prefix.get(ap.id)
+        if prefix is None:
+            prefix = self._ap_prefix[ap.id] = AP_POLL.prefix(ap_tags(ap))
+        if not sample.up:
+            return [AP_POLL.line(prefix, {"up": 0}, seconds)]
+        self.stats.up += 1
+        out = [
+            AP_POLL.line(
+                prefix,
+                {
+                    "up": 1,
+                    "uptime_s": None if sample.uptime is None else sample.uptime // 100,
+                    "response_ms": round(sample.elapsed_s * 1000, 3),
+                },
+                seconds,
+            )
+        ]
+        info = (sample.model, sample.firmware)
+        if info != self._info.get(ap.id) and any(info):
+            self._info[ap.id] = info
+            fields: dict[str, FieldValue | None] = {
+                "model": sample.model,
+                "firmware": sample.firmware,
+                "reported_standard": sample.standard,
+            }
+            out.append(AP_INFO.line(AP_INFO.prefix(ap_tags(ap)), fields, seconds))
+        radios = [r for r in sample.radios if r.band != Band.WIRED.value] or list(sample.radios)
+        for radio in radios:
+            out.append(self._radio_line(ap, sample, radio, seconds))
+        self.stats.lines += len(out)
+        return out
+
+    def _radio_line(self, ap: AccessPoint, sample: Sample, radio: RadioSample, seconds: int) -> str:
+        key = (ap.id, radio.band)
+        prefix = self._radio_prefix.get(key)
+        if prefix is None:
+            prefix = self._radio_prefix[key] = RADIO_POLL.prefix(radio_tags(ap, Band(radio.band)))
+        wall = sample.time_ns / 1e9
+        speed = radio.speed_bps // 1_000_000 if radio.speed_bps else None
+        fields: dict[str, FieldValue | None] = {}
+        interval: int | None = None
+        for name, reading, speed_mbps in (
+            ("rx_bytes", radio.rx_bytes, speed),
+            ("tx_bytes", radio.tx_bytes, speed),
+            ("sessions", radio.sessions, None),
+        ):
+            if reading is None or sample.uptime is None:
+                continue
+            delta = self._delta(
+                ap.id, f"{name}.{radio.index}", reading, sample, radio, wall, speed_mbps
+            )
+            if delta.delta is not None and delta.reason in COUNTED:
+                fields[name] = delta.delta
+                if interval is None:
+                    interval = int(delta.end) - int(delta.start)
+        fields["interval_s"] = interval if interval is not None else 0
+        fields["clients"] = radio.clients
+        fields["channel"] = radio.channel
+        fields["tx_power_dbm"] = radio.tx_power_dbm
+        return RADIO_POLL.line(prefix, fields, seconds)
+
+    def _delta(
+        self,
+        ap_id: str,
+        counter: str,
+        reading: CounterValue,
+        sample: Sample,
+        radio: RadioSample,
+        wall: float,
+        speed_mbps: int | None,
+    ) -> Delta:
+        assert sample.uptime is not None
+        current = CounterSample(
+            value=reading.value,
+            width=reading.bits,
+            uptime_ticks=sample.uptime % UPTIME_MODULUS,
+            wall_time=wall,
+            discontinuity_ticks=radio.discontinuity,
+            speed_mbps=speed_mbps,
+        )
+        delta = counter_delta(self.baselines.get(ap_id, counter), current)
+        self.baselines.put(ap_id, counter, current)
+        reason = delta.reason.value
+        self.stats.deltas[reason] = self.stats.deltas.get(reason, 0) + 1
+        if self.on_delta is not None:
+            self.on_delta(delta)
+        return delta

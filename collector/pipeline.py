@@ -1,0 +1,191 @@
+"""The write path of a collector process: samples -> exact points -> disk spool -> InfluxDB.
+
+:class:`SpoolSink` is the poller's :class:`~collector.poll.sink.Sink`. For each batch it turns
+samples into lines (:class:`~collector.accounting.Accountant`), makes the advanced counter
+baselines durable (journal append, fsync) and only then appends the lines to the spool (fsync):
+a crash in between loses that batch as a visible gap, never counts it twice. A
+:class:`~collector.influx.shipper.Shipper` thread moves the spool to InfluxDB in order; while
+the database is away, lines wait on disk.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from collector.accounting import Accountant
+from collector.baselines import BaselineStore
+from collector.counters import Delta
+from collector.errors import InputError
+from collector.influx.hooks import NoMetrics, SpoolMetrics
+from collector.influx.lineproto import BadPoint
+from collector.influx.shipper import Shipper
+from collector.influx.spool import Spool
+from collector.influx.v1 import V1Writer
+from collector.influx.writer import InfluxWriter
+from collector.inventory.model import Inventory
+from collector.metrics import CollectorMetrics, PrometheusSpoolMetrics
+from collector.poll.sample import Sample
+from collector.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_EVERY_S = 600.0  # full baseline snapshot; the journal covers the time between
+
+
+def make_writer(settings: Settings) -> InfluxWriter:
+    """The writer for the configured InfluxDB flavour."""
+    influx = settings.influx
+    if influx.flavour == "v2":
+        from collector.influx.v2 import V2Writer  # the only importer of influxdb-client
+
+        return V2Writer(influx.url, token=influx.token, org=influx.org, bucket=influx.bucket)
+    return V1Writer(influx.url, influx.database, username=influx.username, password=influx.password)
+
+
+class SpoolSink:
+    """Accounts samples and spools their lines durably (see the module doc for the order)."""
+
+    def __init__(
+        self,
+        accountant: Accountant,
+        spool: Spool,
+        metrics: CollectorMetrics | None = None,
+        spool_metrics: SpoolMetrics | None = None,
+    ) -> None:
+        self.accountant = accountant
+        self.baselines = accountant.baselines
+        self.spool = spool
+        self.metrics = metrics
+        self.spool_metrics = spool_metrics or NoMetrics()
+        self.up = 0
+        self.down = 0
+        self._last_snapshot = time.monotonic()
+
+    async def emit(self, samples: Sequence[Sample]) -> None:
+        lines: list[str] = []
+        metrics = self.metrics
+        for sample in samples:
+            if metrics is not None:
+                self._observe(metrics, sample)
+            try:
+                lines.extend(self.accountant.lines(sample))
+            except BadPoint as error:
+                log.warning("point of %s set aside: %s", sample.ap_id, error)
+                self.spool_metrics.points_set_aside(1, error.reason)
+            except KeyError:
+                log.warning("sample for %s, which is not in the inventory, ignored", sample.ap_id)
+                self.spool_metrics.points_set_aside(1, "unknown_ap")
+        self.baselines.commit()  # durable before the points computed from them
+        if lines:
+            self.spool.append(lines)
+
+    def _observe(self, metrics: CollectorMetrics, sample: Sample) -> None:
+        metrics.poll_duration.observe(sample.elapsed_s)
+        if sample.up:
+            self.up += 1
+        else:
+            self.down += 1
+            metrics.poll_errors.labels(sample.reason or "unknown").inc()
+        if sample.platform_mismatch:
+            metrics.platform_mismatch.inc()
+
+    def end_cycle(self) -> tuple[int, int]:
+        """Publish the cycle's up/down counts; snapshot baselines now and then."""
+        up, down = self.up, self.down
+        self.up = self.down = 0
+        if self.metrics is not None:
+            self.metrics.aps.labels("up").set(up)
+            self.metrics.aps.labels("down").set(down)
+        if time.monotonic() - self._last_snapshot >= SNAPSHOT_EVERY_S:
+            self.baselines.flush()
+            self._last_snapshot = time.monotonic()
+        return up, down
+
+    def close(self) -> None:
+        self.baselines.commit()
+        self.baselines.flush()
+
+
+@dataclass
+class Pipeline:
+    """A running write path: the sink the poller feeds and the shipper thread behind it."""
+
+    sink: SpoolSink
+    shipper: Shipper
+    thread: threading.Thread
+    stop: threading.Event
+    lock: TextIO
+
+    def close(self, drain_timeout_s: float = 10.0) -> None:
+        """Stop shipping (after trying to drain for a while); lines left stay in the spool."""
+        deadline = time.monotonic() + drain_timeout_s
+        while self.sink.spool.depth_lines and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.stop.set()
+        self.thread.join(timeout=drain_timeout_s)
+        self.sink.close()
+        self.lock.close()  # releases the flock
+
+
+def open_pipeline(
+    settings: Settings,
+    inventory: Inventory,
+    metrics: CollectorMetrics | None = None,
+    *,
+    name: str = "collector",
+    writer: InfluxWriter | None = None,
+) -> Pipeline:
+    """Open baselines and spool under ``data_dir/name`` and start the shipper thread."""
+    base = Path(settings.data_dir) / name
+    lock = _lock(base)
+    spool_metrics: SpoolMetrics = (
+        PrometheusSpoolMetrics(metrics) if metrics is not None else NoMetrics()
+    )
+    baselines = BaselineStore.open(base)
+    baselines.forget_aps({ap.id for ap in inventory})
+    on_delta = _delta_counter(metrics) if metrics is not None else None
+    accountant = Accountant(inventory, baselines, on_delta)
+    spool = Spool(base / "spool", metrics=spool_metrics)
+    sink = SpoolSink(accountant, spool, metrics, spool_metrics)
+    shipper = Shipper(spool, writer or make_writer(settings), metrics=spool_metrics)
+    stop = threading.Event()
+    thread = threading.Thread(target=shipper.run, args=(stop,), name="shipper", daemon=True)
+    thread.start()
+    return Pipeline(sink, shipper, thread, stop, lock)
+
+
+def _lock(base: Path) -> TextIO:
+    """One process per data directory: two would interleave baselines and count twice."""
+    base.mkdir(parents=True, exist_ok=True)
+    handle = (base / "lock").open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise InputError.at(
+            str(base / "lock"), 0, f"another collector (pid {holder}) is using {base}"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def _delta_counter(metrics: CollectorMetrics) -> Callable[[Delta], None]:
+    def on_delta(delta: Delta) -> None:
+        metrics.counter_deltas.labels(delta.reason.value).inc()
+        if delta.lost_seconds:
+            metrics.counter_lost_seconds.inc(delta.lost_seconds)
+
+    return on_delta
