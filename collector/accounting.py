@@ -8,6 +8,10 @@ discontinuity, ...) is counted for Prometheus, and the seconds whose traffic is 
 
 Timestamps are whole seconds (the spool writes ``precision=s``); ``interval_s`` is the span the
 deltas cover, ``[time - interval_s, time]``, which the ledger rollup apportions over hours.
+A sample is stamped with the whole second its counters belong to on the device's own clock:
+``boot = round(wall - uptime)``, ``time = boot + floor(uptime)``. That is the collector's second
+give or take one, and it makes consecutive stamps advance exactly as the device's sysUpTime
+does, so a sample taken across a second boundary is not put in the wrong second.
 Wired interfaces are accounted only on APs with no radio rows (a generic Linux host), so an
 uplink never counts the radios' traffic twice.
 """
@@ -58,7 +62,7 @@ class Accountant:
     def lines(self, sample: Sample) -> list[str]:
         """The lines for one sample; baselines advance (commit them before spooling the lines)."""
         ap = self.inventory.ap(sample.ap_id)
-        seconds = sample.time_ns // 1_000_000_000
+        seconds = device_second(sample)
         self.stats.samples += 1
         prefix = self._ap_prefix.get(ap.id)
         if prefix is None:
@@ -97,7 +101,7 @@ class Accountant:
         prefix = self._radio_prefix.get(key)
         if prefix is None:
             prefix = self._radio_prefix[key] = RADIO_POLL.prefix(radio_tags(ap, Band(radio.band)))
-        wall = sample.time_ns / 1e9
+        wall = float(seconds)
         speed = radio.speed_bps // 1_000_000 if radio.speed_bps else None
         fields: dict[str, FieldValue | None] = {}
         interval: int | None = None
@@ -147,3 +151,13 @@ class Accountant:
         if self.on_delta is not None:
             self.on_delta(delta)
         return delta
+
+
+def device_second(sample: Sample) -> int:
+    """The whole second of the device's clock a sample's counters belong to (see module doc)."""
+    wall_s = sample.time_ns / 1e9
+    if sample.uptime is None:
+        return int(wall_s)
+    up_s = (sample.uptime % UPTIME_MODULUS) / 100
+    boot = round(wall_s - up_s)
+    return boot + int(up_s)

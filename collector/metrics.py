@@ -88,6 +88,9 @@ class CollectorMetrics:
             "When the last poll cycle finished (Unix time)",
             registry=r,
         )
+        self.schedule_lag = Gauge(
+            "pubwifi_schedule_lag_seconds", "How late the last scheduler tick ran", registry=r
+        )
         self.cycles = Counter(
             "pubwifi_poll_cycles_total", "Poll cycles by outcome", ["outcome"], registry=r
         )

@@ -1,0 +1,151 @@
+"""``pubwifi collect``: scheduled SNMP collection into InfluxDB, in its own process."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from collector.errors import InputError, Problem
+from collector.inventory.model import AccessPoint
+from collector.poll.cli import check_secrets, data_name
+from collector.poll.shard import ALL, Shard
+
+log = logging.getLogger(__name__)
+
+MIN_INTERVAL_S = 10
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "collect",
+        help="poll every AP on a schedule and write traffic and sessions to InfluxDB",
+        description="Scheduled SNMP collection: each AP is polled at a stable phase of the "
+        "interval; exact counter deltas go through a disk spool to InfluxDB; the collector's "
+        "own metrics are on /metrics.",
+    )
+    parser.add_argument(
+        "--inventory",
+        default=None,
+        metavar="FILE",
+        help="the fleet (default: PUBWIFI_INVENTORY or inventory.yaml)",
+    )
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="polling interval (default: PUBWIFI_POLL_INTERVAL or 300; >= 10)",
+    )
+    parser.add_argument(
+        "--counter32-interval",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="shorter period for platforms with only 32-bit octet counters, "
+        "so a busy radio cannot wrap twice between polls (default 20)",
+    )
+    parser.add_argument(
+        "--shard",
+        type=Shard.parse,
+        default=ALL,
+        metavar="K/N",
+        help="collect only the APs a stable hash gives to shard K of N",
+    )
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="/metrics port (default: PUBWIFI_METRICS_PORT + K - 1)",
+    )
+    parser.add_argument("--concurrency", type=int, default=None, metavar="N")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="per-AP deadline (default: PUBWIFI_POLL_TIMEOUT or 2)",
+    )
+    parser.add_argument(
+        "--max-cycles",
+        type=int,
+        default=None,
+        metavar="N",
+        help="stop after N cycles (tests, benchmarks); default: run until SIGTERM",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from collector.inventory.load import load_inventory
+    from collector.metrics import CollectorMetrics
+    from collector.phases import PhasePlan
+    from collector.pipeline import open_pipeline
+    from collector.poll.backoff import BackOff
+    from collector.poll.runner import Runner, RunnerOptions
+    from collector.profiles import load_profiles
+    from collector.scheduler import Collector, run_forever
+    from collector.settings import load_settings
+    from collector.snmp.gufo_backend import GufoEngine
+
+    settings = load_settings()
+    interval = args.interval if args.interval is not None else float(settings.poll_interval_s)
+    if interval < MIN_INTERVAL_S:
+        raise InputError(Problem("--interval", 0, f"must be at least {MIN_INTERVAL_S} s"))
+    inventory = load_inventory(args.inventory or settings.inventory)
+    aps = [ap for ap in args.shard.select(inventory) if ap.status.is_polled]
+    check_secrets(inventory, aps)
+    profiles = load_profiles()
+    plan = PhasePlan(_periods(aps, profiles, interval, args.counter32_interval))
+
+    metrics = CollectorMetrics(CollectorRegistry())
+    port = args.metrics_port or settings.metrics_port + args.shard.number - 1
+    metrics.serve("127.0.0.1", port)
+    pipeline = open_pipeline(settings, inventory, metrics, name=data_name(args.shard))
+    options = RunnerOptions(
+        concurrency=args.concurrency or settings.poll_concurrency,
+        deadline_s=args.timeout or settings.poll_timeout_s,
+    )
+    engine = GufoEngine(
+        request_timeout=options.deadline_s / 2,
+        retries=1,
+        session_reserve=1024 + options.pending_limit,
+    )
+    runner = Runner(engine, profiles, options, backoff=BackOff())
+    collector = Collector(
+        plan, runner, pipeline, metrics, interval, rollup=_rollup(settings, inventory, pipeline)
+    )
+    log.info(
+        "collecting %d APs (shard %s) every %.0f s; metrics on 127.0.0.1:%d/metrics",
+        len(plan),
+        args.shard,
+        interval,
+        port,
+    )
+    try:
+        return run_forever(collector, max_cycles=args.max_cycles)
+    finally:
+        pipeline.close()
+
+
+def _periods(
+    aps: list[AccessPoint], profiles: dict[str, Any], interval: float, counter32: float
+) -> list[tuple[float, list[AccessPoint]]]:
+    normal = [ap for ap in aps if profiles[ap.platform].counter_bits == 64]
+    narrow = [ap for ap in aps if profiles[ap.platform].counter_bits == 32]
+    groups = [(interval, normal)]
+    if narrow:
+        groups.append((min(interval, counter32), narrow))
+    return groups
+
+
+def _rollup(settings: Any, inventory: Any, pipeline: Any) -> Any:
+    """The ledger rollup job, if :mod:`collector.rollup` is present."""
+    try:
+        from collector.rollup import rollup_job
+    except ImportError:
+        return None
+    return rollup_job(settings, inventory, pipeline.sink.spool.append)
