@@ -9,15 +9,18 @@ discontinuity, ...) is counted for Prometheus, and the seconds whose traffic is 
 Timestamps are whole seconds (the spool writes ``precision=s``); ``interval_s`` is the span the
 deltas cover, ``[time - interval_s, time]``, which the ledger rollup apportions over hours.
 A sample is stamped with the whole second its counters belong to on the device's own clock:
-``boot = round(wall - uptime)``, ``time = boot + floor(uptime)``. That is the collector's second
-give or take one, and it makes consecutive stamps advance exactly as the device's sysUpTime
-does, so a sample taken across a second boundary is not put in the wrong second.
+``time = boot + floor(uptime)``, where ``boot`` is the earliest ``wall - uptime`` seen since the
+device booted (an answer read late only makes that difference larger, so the minimum is the
+best estimate), floored to a whole second. That is the collector's second give or take one, and
+consecutive stamps then advance exactly as the device's sysUpTime does, so neither a sample
+taken across a second boundary nor an answer read late lands in the wrong second.
 Wired interfaces are accounted only on APs with no radio rows (a generic Linux host), so an
 uplink never counts the radios' traffic twice.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -58,11 +61,12 @@ class Accountant:
         self._ap_prefix: dict[str, str] = {}
         self._radio_prefix: dict[tuple[str, str], str] = {}
         self._info: dict[str, tuple[str | None, str | None]] = {}
+        self._clock = DeviceClock()
 
     def lines(self, sample: Sample) -> list[str]:
         """The lines for one sample; baselines advance (commit them before spooling the lines)."""
         ap = self.inventory.ap(sample.ap_id)
-        seconds = device_second(sample)
+        seconds = self._clock.second(sample)
         self.stats.samples += 1
         prefix = self._ap_prefix.get(ap.id)
         if prefix is None:
@@ -118,7 +122,7 @@ class Accountant:
             if delta.delta is not None and delta.reason in COUNTED:
                 fields[name] = delta.delta
                 if interval is None:
-                    interval = int(delta.end) - int(delta.start)
+                    interval = span_seconds(delta)
         fields["interval_s"] = interval if interval is not None else 0
         fields["clients"] = radio.clients
         fields["channel"] = radio.channel
@@ -153,11 +157,31 @@ class Accountant:
         return delta
 
 
-def device_second(sample: Sample) -> int:
-    """The whole second of the device's clock a sample's counters belong to (see module doc)."""
-    wall_s = sample.time_ns / 1e9
-    if sample.uptime is None:
-        return int(wall_s)
-    up_s = (sample.uptime % UPTIME_MODULUS) / 100
-    boot = round(wall_s - up_s)
-    return boot + int(up_s)
+def span_seconds(delta: Delta) -> int:
+    """Whole seconds a delta covers: after a reboot or reset it starts at the (whole) second
+    the counters restarted, which lies within the interval, so round its start up."""
+    return int(delta.end) - math.ceil(delta.start - 1e-6)
+
+
+class DeviceClock:
+    """Per-AP boot-time estimates that turn samples into device-clock seconds."""
+
+    #: A boot estimate that moves by more than this is a new boot (or a clock step).
+    SAME_BOOT_S = 2.0
+
+    def __init__(self) -> None:
+        self._boot: dict[str, float] = {}
+
+    def second(self, sample: Sample) -> int:
+        wall_s = sample.time_ns / 1e9
+        if sample.uptime is None:
+            return int(wall_s)
+        up_s = (sample.uptime % UPTIME_MODULUS) / 100
+        seen = wall_s - up_s
+        boot = self._boot.get(sample.ap_id)
+        if boot is None or abs(seen - boot) > self.SAME_BOOT_S:
+            boot = seen
+        else:
+            boot = min(boot, seen)
+        self._boot[sample.ap_id] = boot
+        return math.floor(boot) + int(up_s)

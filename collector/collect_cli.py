@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import Any
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry
 
@@ -12,6 +15,11 @@ from collector.errors import InputError, Problem
 from collector.inventory.model import AccessPoint
 from collector.poll.cli import check_secrets, data_name
 from collector.poll.shard import ALL, Shard
+
+if TYPE_CHECKING:
+    from collector.inventory.model import Inventory
+    from collector.pipeline import Pipeline
+    from collector.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +124,12 @@ def run(args: argparse.Namespace) -> int:
     )
     runner = Runner(engine, profiles, options, backoff=BackOff())
     collector = Collector(
-        plan, runner, pipeline, metrics, interval, rollup=_rollup(settings, inventory, pipeline)
+        plan,
+        runner,
+        pipeline,
+        metrics,
+        interval,
+        rollup=_rollup(settings, inventory, pipeline, interval, args.shard),
     )
     log.info(
         "collecting %d APs (shard %s) every %.0f s; metrics on 127.0.0.1:%d/metrics",
@@ -142,10 +155,24 @@ def _periods(
     return groups
 
 
-def _rollup(settings: Any, inventory: Any, pipeline: Any) -> Any:
-    """The ledger rollup job, if :mod:`collector.rollup` is present."""
-    try:
-        from collector.rollup import rollup_job
-    except ImportError:
-        return None
-    return rollup_job(settings, inventory, pipeline.sink.spool.append)
+def _rollup(
+    settings: Settings, inventory: Inventory, pipeline: Pipeline, interval: float, shard: Shard
+) -> Callable[[], object] | None:
+    """The ledger job: roll up closed hours from what InfluxDB holds (shard 1 of N only)."""
+    if shard.number != 1:
+        return None  # the ledger covers the whole fleet; one collector keeps it
+    from collector.rollup_due import run_due
+    from collector.usage_cli import query_client
+
+    query = query_client(settings)
+    state_dir = Path(settings.data_dir) / "ledger"
+    state_dir.mkdir(parents=True, exist_ok=True)
+
+    def job() -> object:
+        result = run_due(
+            query, pipeline.sink.spool.append, inventory, state_dir, time.time(), int(interval)
+        )
+        log.info("ledger rollup: %s", result)
+        return result
+
+    return job

@@ -3,6 +3,8 @@
     pubwifi lab --inventory FILE [--seed S] [--snmp-port P] [--ssh-port P]
                 [--faults FILE] [--fault KIND:AP_ID|FRACTION[:key=value...] ...]
     pubwifi lab truth --inventory FILE --from T1 --to T2 [--ap ID] [--seed S] --json
+    pubwifi lab backfill --inventory FILE --days N [--until T] [--step-minutes M] [--seed S]
+                         [--no-rollup]
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def register(subparsers: Any) -> None:
         "lab", help="run the simulated Seoul fleet (SNMP + SSH) or print its ground truth",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _common(parser)
+    _common(parser, required=False)  # sub-commands take their own --inventory
     parser.add_argument("--snmp-port", type=int, help="serve every AP's SNMP on this UDP port")
     parser.add_argument("--ssh-port", type=int, help="serve every AP's SSH CLI on this TCP port")
     parser.add_argument("--faults", type=Path, metavar="FILE", help="fault rules (YAML)")
@@ -50,10 +52,28 @@ def register(subparsers: Any) -> None:
     truth.add_argument("--ap", action="append", default=[], metavar="ID", help="only this AP")
     truth.add_argument("--json", action="store_true", help="print JSON (the only format)")
     truth.set_defaults(func=run_truth)
+    backfill = commands.add_parser(
+        "backfill", help="write N days of history through the collector's write path",
+        description="Synthesise the samples the collector would have polled from the lab over "
+        "[until - N days, until) and write them through the same counters, baselines "
+        "(DATA_DIR/backfill), spool and InfluxDB writer as live collection; then roll up the "
+        "ledger. The last line of output is a JSON summary.",
+    )
+    _common(backfill)
+    backfill.add_argument("--days", type=int, required=True, metavar="N")
+    backfill.add_argument("--until", metavar="T", help="end of the window, epoch seconds or "
+                          "ISO 8601 (no zone: KST); default now; aligned down to the step")
+    backfill.add_argument("--step-minutes", type=int, default=15, metavar="M",
+                          help="poll interval to synthesise (default 15; must divide a day)")
+    backfill.add_argument("--max-substeps", type=int, default=3, metavar="K",
+                          help="split a step into at most K samples for 32-bit counters "
+                          "(default 3); radios needing more get counted ambiguous gaps")
+    backfill.add_argument("--no-rollup", action="store_true", help="skip the ledger rollup")
+    backfill.set_defaults(func=run_backfill)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--inventory", type=Path, required=True, metavar="FILE")
+def _common(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    parser.add_argument("--inventory", type=Path, required=required, metavar="FILE")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="traffic model seed")
 
 
@@ -84,8 +104,52 @@ def run_truth(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_backfill(args: argparse.Namespace) -> int:
+    from collector.influx.query import QueryError
+    from collector.lab.backfill import Backfill, Window, rollup_backfilled_hours
+    from collector.pipeline import open_pipeline
+    from collector.settings import load_settings
+
+    started = time.perf_counter()
+    inventory = load_inventory(args.inventory)
+    until = parse_time(args.until, "--until") if args.until else time.time()
+    try:
+        window = Window.ending(until, args.days, args.step_minutes * 60)
+    except ValueError:
+        raise InputError.at("--days/--step-minutes", 0, "need --days >= 1 and --step-minutes "
+                            "between 1 and 1440 that divides a day (1440)") from None
+    settings = load_settings()
+    pipeline = open_pipeline(settings, inventory, name="backfill")
+    try:
+        backfill = Backfill(inventory, pipeline, window, seed=args.seed, progress=_stderr,
+                            max_substeps=max(1, args.max_substeps))
+        report = backfill.run()
+        if not args.no_rollup:
+            _stderr(f"backfill: rolling up {len(window.hours())} hours")
+            try:
+                report.rollup = rollup_backfilled_hours(settings, inventory, pipeline, window)
+            except QueryError as error:
+                _stderr(f"backfill: the ledger rollup failed: {error}")
+                report.rollup = {"error": str(error)}
+            backfill.wait_for_spool(0, 600.0)
+            report.written = pipeline.shipper.stats.written
+    finally:
+        pipeline.close(drain_timeout_s=30.0)
+    document = report.as_dict()
+    document["seconds"] = round(time.perf_counter() - started, 3)
+    print(json.dumps(document, separators=(",", ":")), flush=True)
+    failed = report.spooled_left or report.dropped or (report.rollup or {}).get("error")
+    return 1 if failed else 0
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def run_lab(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    if args.inventory is None:
+        raise InputError.at("--inventory", 0, "required: the inventory whose APs to serve")
     inventory = load_inventory(args.inventory)
     plan = build_plan(args.faults, args.fault)
     unknown = plan.unknown_aps({ap.id for ap in inventory.aps})

@@ -8,6 +8,7 @@ model (``collector.lab.traffic``) and the device's counter epochs below.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 
 
@@ -59,7 +60,12 @@ class DeviceState:
         self.saved = copy.deepcopy(self.running)
 
     def reboot(self, now: float) -> None:
-        """Reload: running config from saved, uptime and counters restart."""
+        """Reload: running config from saved, uptime and counters restart.
+
+        Lab time moves in whole seconds (the counters tick once a second), so a reboot happens
+        at a whole second: then the counters and sysUpTime restart together, as on a device.
+        """
+        now = math.floor(now)
         self.running = copy.deepcopy(self.saved)
         self.boot_time = now
         self.counter_epoch = now
@@ -68,5 +74,6 @@ class DeviceState:
 
     def restart_counters(self, now: float) -> None:
         """A counter discontinuity without reboot (ifCounterDiscontinuityTime changes)."""
+        now = math.floor(now)
         self.counter_epoch = now
         self.discontinuity_time = now

@@ -57,7 +57,7 @@ def test_v1_writer_round_trip_through_influxql(influxd_server: Server) -> None:
     rows = query.rows('SELECT sum("rx_bytes") AS rx FROM "radio_poll" GROUP BY "ap"')
     assert {row["ap"]: row["rx"] for row in rows} == totals
     where = f'"ap" = {quote_literal("AP 11110,00007")} AND "band" = \'5GHz\''
-    one = query.rows(f'SELECT * FROM "radio_poll" WHERE {where} LIMIT 1')  # noqa: S608
+    one = query.rows(f'SELECT * FROM "radio_poll" WHERE {where} LIMIT 1')
     assert one[0]["site"] == "Gwanghwamun=1" and one[0]["time"] == T0
     assert one[0]["tx_power_dbm"] == 17.5 and one[0]["rx_bytes"] == 8 * 1_000_003 + 2**40
 
@@ -96,9 +96,9 @@ def test_v1_configuration_errors_are_not_retried(influxd_server: Server) -> None
 
 
 def _export(server: Server, match: str) -> list[dict[str, object]]:
-    urllib.request.urlopen(server.url + "/internal/force_flush", timeout=10).read()  # noqa: S310
+    urllib.request.urlopen(server.url + "/internal/force_flush", timeout=10).read()
     query = urllib.parse.urlencode({"match[]": match})
-    with urllib.request.urlopen(f"{server.url}/api/v1/export?{query}", timeout=30) as answer:  # noqa: S310
+    with urllib.request.urlopen(f"{server.url}/api/v1/export?{query}", timeout=30) as answer:
         return [json.loads(line) for line in answer.read().splitlines() if line]
 
 

@@ -65,8 +65,8 @@ def is_gone(pid: int) -> bool:
 
 def http(url: str, data: bytes | None = None) -> tuple[int, bytes]:
     assert url.startswith("http://127.0.0.1:")
-    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")  # noqa: S310
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")
+    with urllib.request.urlopen(request, timeout=10) as response:
         return response.status, response.read()
 
 
