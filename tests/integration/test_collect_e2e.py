@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -17,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from procs import LAB_SECRETS, pubwifi, start, stop, wait_for_line
 from servers import Server, free_port
 
 from collector.inventory.load import load_inventory
@@ -25,45 +25,7 @@ from collector.lab.truth import ap_truth
 pytestmark = pytest.mark.integration
 
 SEED = 2025
-ENV = {
-    "PUBWIFI_SNMP_COMMUNITY": "e2e-community",
-    "PUBWIFI_SNMP_V3_USER": "pubwifi",
-    "PUBWIFI_SNMP_V3_AUTH_KEY": "e2e-auth-key-1",
-    "PUBWIFI_SNMP_V3_PRIV_KEY": "e2e-priv-key-1",
-    "PUBWIFI_SSH_USER": "engineer",
-    "PUBWIFI_SSH_PASSWORD": "e2e-ssh-pass",
-}
-
-
-def pubwifi(*args: str) -> list[str]:
-    return [sys.executable, "-m", "collector.cli", *args]
-
-
-def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
-
-
-def wait_for_line(log: Path, needle: str, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if needle in log.read_text(errors="replace"):
-            return
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited: {log.read_text()[-2000:]}")
-        time.sleep(0.1)  # polling a log file for readiness
-    raise TimeoutError(f"{needle!r} not in {log} after {timeout_s} s")
-
-
-def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    if proc.poll() is None:
-        os.kill(proc.pid, sig)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
+ENV = LAB_SECRETS
 
 
 def query(server_url: str, q: str) -> list[dict[str, object]]:

@@ -1,0 +1,51 @@
+"""Run `pubwifi` sub-commands as child processes in tests: start, await a log line, stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+LAB_SECRETS = {
+    "PUBWIFI_SNMP_COMMUNITY": "it-community",
+    "PUBWIFI_SNMP_V3_USER": "pubwifi",
+    "PUBWIFI_SNMP_V3_AUTH_KEY": "it-auth-key-1",
+    "PUBWIFI_SNMP_V3_PRIV_KEY": "it-priv-key-1",
+    "PUBWIFI_SSH_USER": "engineer",
+    "PUBWIFI_SSH_PASSWORD": "it-ssh-pass",
+}
+
+
+def pubwifi(*args: str) -> list[str]:
+    return [sys.executable, "-m", "collector.cli", *args]
+
+
+def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            argv, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+
+
+def wait_for_line(log: Path, needle: str, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if needle in log.read_text(errors="replace"):
+            return
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited: {log.read_text()[-2000:]}")
+        time.sleep(0.1)  # polling a log file for readiness
+    raise TimeoutError(f"{needle!r} not in {log} after {timeout_s} s")
+
+
+def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        os.kill(proc.pid, sig)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
