@@ -227,7 +227,6 @@ def _build(next_event: Callable[[], Any], path: str) -> Document:
                 raise InputError.at(path, event.start_mark.line + 1, f"{where}: {trap}") from None
             if event.anchor:
                 anchors[event.anchor] = value
-            line = event.start_mark.line + 1
         elif kind is mapping_start or kind is sequence_start:
             line = event.start_mark.line + 1
             if event.tag is not None and event.tag not in _CONTAINER_TAGS:
@@ -260,16 +259,17 @@ def _build(next_event: Callable[[], Any], path: str) -> Document:
         if frame is None:
             root = value
         elif frame[4]:
-            if frame[1] is no_key:
+            if frame[1] is no_key:  # a key: its line is what messages point at
+                line = event.start_mark.line + 1
                 _check_key(frame, value, line, path)
                 frame[1], frame[2] = value, line
-            else:
+            else:  # a value: filed under its key's line, so no need to read its own
                 frame[0][frame[1]] = value
                 frame[3][frame[1]] = frame[2]
                 frame[1] = no_key
         else:
             frame[0].append(value)
-            frame[3].append(line)
+            frame[3].append(event.start_mark.line + 1)
         if kind is mapping_start or kind is sequence_start:
             if frame is None:
                 own_key: PathKey | None = None

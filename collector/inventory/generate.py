@@ -162,8 +162,9 @@ def _ap_line(
         f"model: {_q(models[standard])}",
         f"standard: {standard.value}",
         f"installed: {installed.isoformat()}",
-        f"status: {status}",
     ]
+    if status != "active":  # active comes from defaults
+        fields.append(f"status: {status}")
     if standard is WifiStandard.WIFI4 and options.snmp_version == "3":
         fields.append("groups: [snmpv3-incapable]")
     planned = 0
@@ -201,6 +202,7 @@ auths:
       password: ${{PUBWIFI_SSH_PASSWORD}}
       known_hosts: accept-new
 defaults:
+  status: active
   snmp_auth: {snmp_auth}
   ssh_auth: city-ssh
   ports: {{snmp: {options.snmp_port}, ssh: {options.ssh_port}}}

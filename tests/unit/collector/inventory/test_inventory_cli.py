@@ -61,7 +61,8 @@ def test_unset_secrets_warn_then_fail_when_required(tmp_path: Path) -> None:
 def test_bad_file_exits_2_without_traceback(tmp_path: Path) -> None:
     out = tmp_path / "fleet.yaml"
     text = generate(GenerateOptions(aps=10, platform="net-snmp"))
-    out.write_text(text.replace("status: active", "status: on", 1), encoding="utf-8")
+    text = text.replace("standard: wifi", "standard: on, old: wifi", 1)
+    out.write_text(text, encoding="utf-8")
     result = run("inventory", "check", str(out))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
