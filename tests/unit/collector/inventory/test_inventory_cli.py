@@ -67,7 +67,7 @@ def test_bad_file_exits_2_without_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     line = next(
-        i for i, text_line in enumerate(text.splitlines(), 1) if "status: active" in text_line
+        i for i, text_line in enumerate(text.splitlines(), 1) if "standard: on" in text_line
     )
     assert result.stderr.startswith(f"{out}:{line}: aps[")
     assert "'on' is read as a boolean" in result.stderr
