@@ -176,10 +176,17 @@ async def _serve(inventory: Inventory, plan: FaultPlan, args: argparse.Namespace
     agents = [SnmpAgent(fleet.resolve_snmp, port=port) for port in sorted(snmp_ports)]
     servers = [LabSshServer(fleet.resolve_ssh, seed=args.seed, credentials=credentials,
                             port=port) for port in sorted(ssh_ports)]
-    for agent in agents:
-        await agent.start()
-    for server in servers:
-        await server.start()
+    try:
+        for agent in agents:
+            await agent.start()
+        for server in servers:
+            await server.start()
+    except OSError as error:
+        for agent in agents:
+            agent.close()
+        ports = f"udp {sorted(snmp_ports)} / tcp {sorted(ssh_ports)}"
+        raise InputError.at("--snmp-port/--ssh-port", 0, f"cannot listen on {ports}: "
+                            f"{error.strerror}") from None
     print(json.dumps({
         "lab": "ready", "aps": len(fleet), "seed": args.seed,
         "snmp_ports": sorted(snmp_ports), "ssh_ports": sorted(ssh_ports),

@@ -44,6 +44,21 @@ def free_port(host: str = LOOPBACK) -> int:
         return port
 
 
+def free_udp_port(host: str = LOOPBACK) -> int:
+    """A port free for UDP on ``host`` and for TCP on every address (for one port per AP
+    protocol pair, like the lab's SNMP and SSH listeners)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("0.0.0.0", 0))
+            port: int = udp.getsockname()[1]
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            try:
+                tcp.bind((host, port))
+            except OSError:
+                continue
+        return port
+
+
 def wait_http(url: str, expect: int, timeout_s: float, proc: subprocess.Popen[bytes]) -> None:
     """Poll ``url`` until it answers ``expect``; fail early if ``proc`` exits."""
     deadline = time.monotonic() + timeout_s

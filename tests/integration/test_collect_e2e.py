@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from procs import LAB_SECRETS, pubwifi, start, stop, wait_for_line
-from servers import Server, free_port
+from servers import Server, free_port, free_udp_port
 
 from collector.inventory.load import load_inventory
 from collector.lab.truth import ap_truth
@@ -63,7 +63,7 @@ def covered_windows(values: list[list[object]]) -> list[tuple[int, int, int, int
 def test_collect_matches_lab_truth_through_outages_and_a_crash(
     tmp_path: Path, influxd_server: Server
 ) -> None:
-    snmp_port, ssh_port, metrics_port = free_port(), free_port(), free_port()
+    snmp_port, ssh_port, metrics_port = free_udp_port(), free_port(), free_port()
     inventory_path = tmp_path / "fleet.yaml"
     env = {**os.environ, **ENV, "PUBWIFI_DATA_DIR": str(tmp_path / "var"),
            "PUBWIFI_INFLUX_URL": influxd_server.url, "PUBWIFI_METRICS_PORT": str(metrics_port)}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from procs import LAB_SECRETS, pubwifi, start, stop, wait_for_line
-from servers import free_port, require_binary
+from servers import free_port, free_udp_port, require_binary
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,8 @@ def prom_query(port: int, expr: str) -> list[dict[str, object]]:
 
 def test_prometheus_scrapes_the_collector(tmp_path: Path) -> None:
     require_binary("/usr/bin/prometheus")
-    snmp_port, ssh_port, metrics_port, prom_port = (free_port() for _ in range(4))
+    snmp_port = free_udp_port()
+    ssh_port, metrics_port, prom_port = (free_port() for _ in range(3))
     env = {
         **os.environ, **LAB_SECRETS,
         "PUBWIFI_DATA_DIR": str(tmp_path / "var"),
