@@ -51,6 +51,8 @@ class FakeAgent:
                 values[oid] = raw.lstrip(".")
             elif tag == "5":
                 values[oid] = None
+            elif tag == "64":  # IpAddress, dotted quad
+                values[oid] = raw
             else:
                 raise ValueError(f"snmprec line {number}: unsupported tag {tag!r}")
         return cls(values)
