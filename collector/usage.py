@@ -5,8 +5,9 @@
 time is inside). Deltas that straddle ``start`` or ``end`` are left out and their time shows as
 gap (those ending inside the window are counted in ``deltas_left_out``). Per AP: bytes each
 way and sessions summed over its radios, ``first_sample`` (start of the earliest counted span),
-``last_sample`` (end of the latest), ``covered_s`` (the union of the counted spans over all
-radios) and ``gap_s = end - start - covered_s``. With the same deltas the
+``last_sample`` (end of the latest), ``covered_s`` (the seconds covered by a counted span on
+every radio the AP reported in the window: an AP total is exact only where all its radios are
+counted) and ``gap_s = end - start - covered_s``. With the same deltas the
 totals are exact to the byte. Reads go in time slices (and by district for the whole fleet), so
 memory stays bounded; for months of the whole fleet use :func:`usage_from_ledger`.
 
@@ -51,7 +52,7 @@ class ApUsage:
     covered_s: int = 0
     gap_s: int = 0
     missing_buckets: int | None = None  # ledger only
-    _spans: list[tuple[int, int]] = field(default_factory=list, repr=False)
+    _spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -103,6 +104,26 @@ def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+def intersect_all(span_lists: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """Where every list of sorted disjoint spans covers (empty input: nothing)."""
+    if not span_lists:
+        return []
+    common = span_lists[0]
+    for spans in span_lists[1:]:
+        out: list[tuple[int, int]] = []
+        i = j = 0
+        while i < len(common) and j < len(spans):
+            low, high = max(common[i][0], spans[j][0]), min(common[i][1], spans[j][1])
+            if low < high:
+                out.append((low, high))
+            if common[i][1] < spans[j][1]:
+                i += 1
+            else:
+                j += 1
+        common = out
+    return common
 
 
 def _filters(ap: str | None, district: str | None) -> dict[str, str]:
@@ -168,11 +189,12 @@ def usage_from_polls(
                 first, last = usage.first_sample, usage.last_sample
                 usage.first_sample = d.start if first is None else min(first, d.start)
                 usage.last_sample = d.end if last is None else max(last, d.end)
-                usage._spans.append((d.start, d.end))
+                usage._spans.setdefault(d.band, []).append((d.start, d.end))
         for usage in aps.values():  # keep the span lists short: merge after every slice
-            usage._spans = merge_spans(usage._spans)
+            usage._spans = {band: merge_spans(s) for band, s in usage._spans.items()}
     for usage in aps.values():
-        usage.covered_s = sum(e - s for s, e in usage._spans)
+        covered = intersect_all(list(usage._spans.values()))
+        usage.covered_s = sum(e - s for s, e in covered)
         usage.gap_s = end - start - usage.covered_s
     report.aps = sorted(aps.values(), key=lambda a: a.ap)
     return report

@@ -18,6 +18,7 @@ from collector.inventory.load import load_inventory
 from collector.inventory.model import AccessPoint
 from collector.ledger import Ledger
 from collector.rollup import DAY_S, HOUR_S, roll_up
+from collector.usage import intersect_all
 from collector.usage_cli import register
 
 pytestmark = pytest.mark.integration
@@ -156,7 +157,8 @@ def test_usage_reads_back_exact_totals_and_the_hole(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     inventory, aps = fleet(tmp_path, 3)
-    spans = write_polls(influxd_server, deltas(aps))
+    rows = deltas(aps)
+    spans = write_polls(influxd_server, rows)
     start, end = H0 + 2 * HOUR_S, H0 + 7 * HOUR_S
     doc = usage_json(
         [
@@ -183,8 +185,15 @@ def test_usage_reads_back_exact_totals_and_the_hole(
         )
         assert row["first_sample"] == min(s[1] for s in inside)
         assert row["last_sample"] == max(s[2] for s in inside)
-        union = sum(b - a for a, b in _union([(s[1], s[2]) for s in inside]))
-        assert (row["covered_s"], row["gap_s"]) == (union, end - start - union)
+        # covered where every radio the AP reported has a counted span (AP totals are exact)
+        per_band = [
+            _union([(r[2] - r[3], r[2]) for r in rows
+                    if r[0].id == ap.id and r[1] == band and start <= r[2] - r[3] and r[2] <= end])
+            for band in {r[1] for r in rows if r[0].id == ap.id
+                         and start <= r[2] - r[3] and r[2] <= end}
+        ]
+        covered = sum(b - a for a, b in intersect_all(per_band))
+        assert (row["covered_s"], row["gap_s"]) == (covered, end - start - covered)
     hole = by_ap[aps[0].id]["gap_s"]
     assert hole >= HOLE[1] - HOLE[0] - 90  # the hole, less the 90 s after the reboot
     total = doc["total"]

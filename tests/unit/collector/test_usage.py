@@ -49,7 +49,8 @@ def test_totals_first_last_and_gaps(tmp_path: Path) -> None:
         1 + 1 + 3,
     )
     assert (first.first_sample, first.last_sample) == (H0, H0 + 2100)
-    assert first.covered_s == 600 + 900 and first.gap_s == HOUR_S - 1500
+    # covered only where both radios are counted: [0, 300) and [1700, 1800)
+    assert first.covered_s == 300 + 100 and first.gap_s == HOUR_S - 400
     assert (second.rx_bytes, second.covered_s, second.gap_s, second.first_sample) == (
         0,
         0,
