@@ -95,6 +95,7 @@ def test_collect_matches_lab_truth_through_outages_and_a_crash(
                            "--timeout", "1")
     try:
         wait_for_line(lab_log, '"lab": "ready"', lab, 60)
+        run_started = time.time()
         collector = start(collect_argv, env, collect_log)
         wait_for_line(collect_log, "cycle 2:", collector, 60)
         influxd_server.stop(signal.SIGKILL)  # the database goes away mid-collection
@@ -124,6 +125,22 @@ def test_collect_matches_lab_truth_through_outages_and_a_crash(
     assert compared >= 20, compared
     # baselines survived the SIGKILL: coverage runs straight through the crash for most APs
     assert across_crash >= 10, across_crash
+    # the same through `pubwifi usage`: where an AP has no gap between its first and last
+    # sample, its totals equal the lab's truth for exactly that interval
+    usage = json.loads(subprocess.run(
+        pubwifi("usage", "--from", str(int(run_started) - 60), "--to", str(int(time.time()) + 5),
+                "--inventory", str(inventory_path), "--json"),
+        env=env, check=True, capture_output=True, text=True,
+    ).stdout)
+    gap_free = 0
+    for row in usage["aps"]:
+        first, last = row["first_sample"], row["last_sample"]
+        if first is None or row["covered_s"] != last - first:
+            continue
+        truth = ap_truth(inventory.ap(row["ap"]), SEED, first, last)
+        assert (row["rx_bytes"], row["tx_bytes"]) == (truth.bytes_in, truth.bytes_out), row
+        gap_free += 1
+    assert gap_free >= 15, gap_free
     # polls made while InfluxDB was down, and before the crash, arrived from the spool: every
     # answering AP has a point for (nearly) every cycle of both runs (8 cycles in all)
     counts = {
