@@ -125,6 +125,13 @@ def _scalar(event: Any, path: str) -> object:
 
 
 def _number_like(value: str) -> object:
+    if value.count(".") > 1:  # an address or version: no YAML number has two dots
+        return value
+    if len(value) == 10 and value[4] == "-" and value[7] == "-" and _DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise _Trap(f"{value} is not a valid date") from None
     if _INT.fullmatch(value):
         return int(value)
     if _LEADING_ZERO.fullmatch(value):
@@ -164,14 +171,18 @@ def _octal_reading(value: str) -> str:
         return "not even valid octal"
 
 
-def load_yaml(path: Path) -> Document:
-    """Parse ``path`` strictly. Raises :class:`InputError` (never a parser traceback)."""
+def load_yaml(path: Path, *, key_lines: bool = True) -> Document:
+    """Parse ``path`` strictly. Raises :class:`InputError` (never a parser traceback).
+
+    ``key_lines=False`` skips recording the line of every mapping key (sequence items keep
+    theirs): faster for big files whose caller parses again, with lines, only to report errors.
+    """
     name = str(path)
     try:
         with path.open("rb") as stream:
             loader = _Loader(stream)
             try:
-                return _build(loader.get_event, name)
+                return _build(loader.get_event, name, key_lines)
             finally:
                 loader.dispose()
     except OSError as error:
@@ -186,7 +197,7 @@ def load_yaml(path: Path) -> Document:
         raise InputError.at(name, 0, f"not UTF-8 text: {error.reason}") from None
 
 
-def _build(next_event: Callable[[], Any], path: str) -> Document:
+def _build(next_event: Callable[[], Any], path: str, key_lines: bool = True) -> Document:
     """Build plain values from the event stream (a hot loop: kept flat on purpose)."""
     doc = Document(path, None)
     lines = doc.lines
@@ -214,8 +225,10 @@ def _build(next_event: Callable[[], Any], path: str) -> Document:
         if kind is scalar_event:
             raw: str = event.value
             try:
-                if event.style or event.tag is not None:
-                    value: object = _scalar(event, path)
+                if event.tag is None and event.style:  # quoted: text, whatever it looks like
+                    value: object = raw
+                elif event.style or event.tag is not None:
+                    value = _scalar(event, path)
                 elif raw in words:
                     value = words[raw]
                 elif raw in bools11 or raw[0] in numeric_start:
@@ -227,6 +240,19 @@ def _build(next_event: Callable[[], Any], path: str) -> Document:
                 raise InputError.at(path, event.start_mark.line + 1, f"{where}: {trap}") from None
             if event.anchor:
                 anchors[event.anchor] = value
+            if frame is not None and frame[4]:  # the common case, attached right here
+                if frame[1] is no_key:
+                    if value in frame[0] or value == "<<":
+                        _check_key(frame, value, event.start_mark.line + 1, path)
+                    frame[1] = value
+                    if key_lines:
+                        frame[2] = event.start_mark.line + 1
+                else:
+                    frame[0][frame[1]] = value
+                    if key_lines:
+                        frame[3][frame[1]] = frame[2]
+                    frame[1] = no_key
+                continue
         elif kind is mapping_start or kind is sequence_start:
             line = event.start_mark.line + 1
             if event.tag is not None and event.tag not in _CONTAINER_TAGS:
@@ -301,11 +327,12 @@ def _check_key(frame: list[Any], key: object, line: int, path: str) -> None:
     if key == "<<":
         raise InputError.at(path, line, "merge keys (<<) are not supported; use groups")
     if key in frame[0]:
+        first = frame[3].get(key)  # unknown when key lines are not recorded
+        where = f" (first at line {first})" if first is not None else ""
         raise InputError.at(
             path,
             line,
-            f"duplicate key {key!r} (first at line {frame[3][key]}); YAML tools "
-            "would silently keep only the last",
+            f"duplicate key {key!r}{where}; YAML tools would silently keep only the last",
         )
 
 
