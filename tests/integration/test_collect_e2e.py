@@ -78,10 +78,13 @@ def test_collect_matches_lab_truth_through_outages_and_a_crash(
     aruba = next(ap for ap in answering if ap.platform == "aruba_instant")
     others = [ap for ap in answering if ap.platform != "aruba_instant"]
     # ifCounterDiscontinuityTime is in IF-MIB's ifXTable: the reset goes to a platform with it
-    rebooting, resetting, dead = (ap.id for ap in others[:3])
+    rebooting, resetting, dead, slow, garbled, cut, swapped = (ap.id for ap in others[:7])
+    swap_at = int(time.time()) + 45  # mid-run: new model, radios and counters
     faults = [
         f"reboot:{rebooting}:every_minutes=1", f"discontinuity:{resetting}:every_minutes=1",
         f"down:{dead}", f"counter32_wrap:{aruba.id}:wrap_minutes=0.5",
+        f"slow:{slow}:delay_seconds=3", f"malformed:{garbled}", f"truncated:{cut}",
+        f"swapped_to_wifi6:{swapped}:at={swap_at}",
     ]
     lab_log, collect_log = tmp_path / "lab.log", tmp_path / "collect.log"
     restarted_log = tmp_path / "collect-restarted.log"
@@ -147,9 +150,15 @@ def test_collect_matches_lab_truth_through_outages_and_a_crash(
         series["tags"]["ap"]: series["values"][0][1]  # type: ignore[index]
         for series in query(influxd_server.url, "SELECT count(up) FROM ap_poll GROUP BY ap")
     }
-    assert min(counts[ap.id] for ap in answering if ap.id != dead) >= 7, counts
+    silent = {dead, slow, garbled, cut}
+    assert min(counts[ap.id] for ap in answering if ap.id not in silent) >= 7, counts
     # the AP that is down was polled and recorded as down, not silently skipped
-    down = query(
-        influxd_server.url, f"SELECT count(up) FROM ap_poll WHERE ap = '{dead}' AND up = 0"
-    )
-    assert down and down[0]["values"][0][1] >= 3  # type: ignore[index]
+    for ap_id in sorted(silent):  # each fault seen as a client sees it: no answer it can use
+        down = query(
+            influxd_server.url, f"SELECT count(up) FROM ap_poll WHERE ap = '{ap_id}' AND up = 0"
+        )
+        assert down and down[0]["values"][0][1] >= 3, ap_id  # type: ignore[index]
+    # the swapped AP reports its new Wi-Fi 6 model, and its counting went on exactly
+    info = query(influxd_server.url, f"SELECT model FROM ap_info WHERE ap = '{swapped}'")
+    models = [row[1] for row in info[0]["values"]]  # type: ignore[index]
+    assert len(set(models)) == 2, models
