@@ -1,7 +1,9 @@
 """Issue 5's fleet benchmark: `pubwifi poll` beside Prometheus snmp_exporter on 34,000 APs.
 
     .venv/bin/python benchmarks/bench_fleet.py [--aps 34000] [--rounds 3] [--concurrency 100]
-                                               [--deadline 2] [--dead N] [--quick] [--json FILE]
+                                               [--deadline 2] [--dead N] [--repeat 3]
+                                               [--collect-cycles 10] [--collect-interval 60]
+                                               [--quick] [--json FILE]
 
 One run, everything on loopback, every server started here and stopped by its pid:
 1. net-snmp's snmpd on ``udp:0.0.0.0:PORT`` answers every 127.16.x.y address (v2c community and
@@ -10,14 +12,19 @@ One run, everything on loopback, every server started here and stopped by its pi
    of the v2c one sends ``--dead`` APs (default 1,000 per 34,000) to a UDP port that never answers.
 3. Measured, alternating ``ours, peer, ours, ...`` (``--rounds`` peer runs, one more of ours):
    (a) ``pubwifi poll --once --sink none`` (v2c); (b) the same with ``--sink influx`` into a
-   local InfluxDB 1.x; (c) SNMPv3 authPriv (first contact; steady state too when ``poll``
-   has ``--repeat``); the dead-AP case; (d) snmp_exporter 0.21 GETting the same 8 objects for
-   every target, driven by wrk with ``--concurrency`` requests in flight, each target once.
-   Each run is a child process: CPU seconds and peak RSS from ``os.wait4`` (servers: /proc).
+   local InfluxDB 1.x; (c) SNMPv3 authPriv; the dead-AP case; a new process that starts from
+   the discovery cache the previous run saved. Each ``poll`` runs ``--repeat`` cycles
+   (``--rediscover``: the first is true first contact, the others steady state). (d)
+   snmp_exporter 0.21 GETting the same 8 objects for every target, driven by wrk with
+   ``--concurrency`` requests in flight, each target once. Each run is a child process: CPU
+   seconds and peak RSS from ``os.wait4`` (servers: /proc).
+   (e) After the rounds, ``pubwifi collect --interval 60 --max-cycles 10`` on the whole v2c
+   fleet into the same InfluxDB: cycles kept, missed or overlapping, CPU %, peak RSS.
 4. Prints a line per run, then the medians, the ratio to the peer, snmpd's CPU, and issue 5's
    targets as met / MISSED / not shown. A variant whose command fails is skipped with its reason.
 
-``--quick`` (2,000 APs, 1 round) is the smoke run used by tests/integration. Needs Debian's
+``--quick`` (2,000 APs, 1 round, no collect case unless ``--collect-cycles`` is given) is the
+smoke run used by tests/integration. Needs Debian's
 snmpd and snmp; the peer needs prometheus-snmp-exporter and wrk, (b) needs influxdb.
 """
 
@@ -39,6 +46,8 @@ ROOT = BENCH_DIR.parent
 sys.path[:0] = [str(BENCH_DIR), str(ROOT / "tests" / "integration")]
 
 from fleet import exporter, snmpd  # noqa: E402
+from fleet.collect import describe as describe_collect  # noqa: E402
+from fleet.collect import measure_collect  # noqa: E402
 from fleet.inventories import BlackHole, make_fleet  # noqa: E402
 from fleet.ours import PollRun, Variant, measure_poll, poll_argv, poll_help  # noqa: E402
 from fleet.procs import free_udp_port  # noqa: E402
@@ -57,6 +66,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--deadline", type=float, default=2.0, help="per-AP deadline s (2)")
     parser.add_argument("--dead", type=int, default=None,
                         help="dead APs in the dead-AP case (default 1,000 per 34,000)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="cycles per poll process: 1st = first contact, others steady (3)")
+    parser.add_argument("--collect-cycles", type=int, default=None,
+                        help="cycles of the `pubwifi collect` case (10; 0 skips it; --quick: 0)")
+    parser.add_argument("--collect-interval", type=float, default=60.0,
+                        help="--interval of the collect case in seconds (60)")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="smoke run: 2,000 APs, 1 round")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -64,10 +79,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.aps, args.rounds = 2000, 1
+    if args.collect_cycles is None:
+        args.collect_cycles = 0 if args.quick else 10
     if args.dead is None:
         args.dead = round(args.aps * DEAD_PER_FLEET / FLEET_APS)
-    if args.aps < 1 or args.rounds < 1 or args.concurrency < 1:
-        parser.error("--aps, --rounds and --concurrency must be at least 1")
+    if args.aps < 1 or args.rounds < 1 or args.concurrency < 1 or args.repeat < 1:
+        parser.error("--aps, --rounds, --repeat and --concurrency must be at least 1")
+    if args.collect_cycles < 0 or args.collect_interval < 10:
+        parser.error("--collect-cycles must be >= 0 and --collect-interval >= 10")
     return args
 
 
@@ -92,7 +111,9 @@ def child_env(creds: snmpd.SnmpCredentials, workdir: Path) -> dict[str, str]:
 def describe_poll(title: str, run: PollRun) -> str:
     if run.skipped:
         return f"  {title}: skipped: {run.skipped}"
-    steady = f", 2nd cycle {run.steady_cycle_s:.2f} s" if run.steady_cycle_s else ""
+    steady = f", steady cycle {run.steady_cycle_s:.2f} s" if run.steady_cycle_s else ""
+    if run.steady_written_s is not None:
+        steady += f" (all in InfluxDB after {run.steady_written_s:.2f} s)"
     server = f", influxd CPU {run.server_cpu_s:.2f} s" if run.server_cpu_s is not None else ""
     return (f"  {title}: {run.aps} APs, {run.ok} ok, {run.failed} failed, cycle {run.cycle_s:.2f}"
             f" s ({run.rate:.0f} APs/s){steady}, wall {run.wall_s:.2f} s, CPU {run.cpu_s:.2f} s,"
@@ -143,10 +164,14 @@ def main(argv: list[str] | None = None) -> int:
         except RuntimeError as error:
             influx_skip = f"InfluxDB not available: {error}"
         variants = [
-            Variant("v2c", "(a) ours v2c, no sink", fleet.v2c),
-            Variant("dead", f"    same, {fleet.dead_count} dead APs", fleet.dead),  # paired
-            Variant("influx", "(b) ours v2c -> InfluxDB", fleet.v2c, sink="influx"),
-            Variant("v3", "(c) ours v3 authPriv, 1st contact", fleet.v3),
+            Variant("v2c", "(a) ours v2c, no sink", fleet.v2c, repeat=args.repeat),
+            Variant("warm", "    same, new process, cache warm", fleet.v2c, repeat=1,
+                    rediscover=False),  # starts from the discovery cache (a) just saved
+            Variant("dead", f"    same, {fleet.dead_count} dead APs", fleet.dead,
+                    repeat=args.repeat),  # paired with (a)
+            Variant("influx", "(b) ours v2c -> InfluxDB", fleet.v2c, sink="influx",
+                    repeat=args.repeat),
+            Variant("v3", "(c) ours v3 authPriv", fleet.v3, repeat=args.repeat),
         ]
         results = Results(aps=len(fleet.addresses), concurrency=args.concurrency,
                           deadline_s=args.deadline, dead_count=fleet.dead_count,
@@ -193,12 +218,23 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"[peer {round_no}]  skipped: {results.peer_skipped}", flush=True)
                     peer_missing = ["failed"]
         ours_round(f"ours {args.rounds + 1}")
+        if args.collect_cycles and help_text is not None:
+            if influx is None:
+                results.collect_skipped = influx_skip
+            else:
+                print(f"[collect] pubwifi collect --interval {args.collect_interval:g} for "
+                      f"{args.collect_cycles} cycles ...", flush=True)
+                results.collect = measure_collect(
+                    pubwifi, fleet.v2c, len(fleet.addresses), env, workdir / "collect-data",
+                    args.collect_interval, args.collect_cycles, args.concurrency, args.deadline)
+                for line in describe_collect(results.collect):
+                    print("[collect] " + line, flush=True)
         if influx is not None:
             results.notes.append(influx.points_note())
         if not agent.alive():
             results.notes.append("snmpd exited during the run:\n" + agent.log_tail())
     if not repeat:
-        results.notes.append("`pubwifi poll` has no --repeat: v3 is first contact only "
+        results.notes.append("`pubwifi poll` has no --repeat: first contact only "
                              "(one cycle per process)")
     for line in summary_table(results) + targets(results):
         print(line)

@@ -93,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
     from collector.phases import PhasePlan
     from collector.pipeline import open_pipeline
     from collector.poll.backoff import BackOff
+    from collector.poll.cli import discovery_path
+    from collector.poll.discovery_cache import DiscoveryCache
     from collector.poll.runner import Runner, RunnerOptions
     from collector.profiles import load_profiles
     from collector.scheduler import Collector, run_forever
@@ -121,8 +123,12 @@ def run(args: argparse.Namespace) -> int:
         request_timeout=options.deadline_s / 2,
         retries=1,
         session_reserve=1024 + options.pending_limit,
+        want_sessions=len(aps),
     )
-    runner = Runner(engine, profiles, options, backoff=BackOff())
+    cache = DiscoveryCache(discovery_path(settings.data_dir, args.shard), profiles)
+    runner = Runner(engine, profiles, options, backoff=BackOff(), discovery=cache)
+    runner.ap_poller.restore(cache.load({ap.id for ap in aps}))
+    cache.mark_saved(runner.ap_poller)
     collector = Collector(
         plan,
         runner,
@@ -142,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
         return run_forever(collector, max_cycles=args.max_cycles)
     finally:
         pipeline.close()
+        runner.save_discovery()
 
 
 def _periods(

@@ -97,9 +97,10 @@ class Collector:
             self.metrics.cycles.labels("batch_error").inc()
             return
         stats = task.result()
-        if self._cycle is not None:
-            self._cycle.polled += stats.aps
-            self._cycle.failed += stats.failed
+        if self._cycle is None:  # a batch that ends after its cycle closed counts in the next
+            self._cycle = CycleState(started=self.clock())
+        self._cycle.polled += stats.aps
+        self._cycle.failed += stats.failed
 
     async def _end_cycle(self) -> None:
         cycle = self._cycle
@@ -107,6 +108,7 @@ class Collector:
         self._cycle = None
         self.cycles += 1
         up, down = self.pipeline.sink.end_cycle()
+        self.runner.save_discovery(min_interval_s=300.0)
         elapsed = self.clock() - cycle.started
         self.metrics.cycle_duration.observe(elapsed)
         self.metrics.cycles.labels("complete").inc()

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FIRST_IP = "127.16.0.1"
-_AP_LINE = re.compile(r"^(\s*-\s*\{)(.*\bstatus:\s*(\w+).*)$")
+_AP_LINE = re.compile(r"^(\s*-\s*\{)(id:.*)$")  # one flow mapping per AP
+_STATUS = re.compile(r"\bstatus:\s*(\w+)")
 POLLED = frozenset({"active", "staged", "failed", "offline"})  # Lifecycle.is_polled
 
 
@@ -52,8 +53,14 @@ def polled_addresses(path: Path) -> list[str]:
 def with_dead_aps(source: Path, output: Path, dead: int, dead_port: int) -> int:
     """Copy ``source`` with ``dead`` polled APs (every k-th) on ``dead_port``; returns how many."""
     lines = source.read_text().splitlines(keepends=True)
-    polled = [i for i, line in enumerate(lines)
-              if (m := _AP_LINE.match(line)) and m.group(3) in POLLED]
+    default = next((m.group(1) for line in lines if not _AP_LINE.match(line)
+                    and (m := _STATUS.search(line))), "active")  # defaults/groups' status
+
+    def status(line: str) -> str:
+        match = _STATUS.search(line)
+        return match.group(1) if match else default
+
+    polled = [i for i, line in enumerate(lines) if _AP_LINE.match(line) and status(line) in POLLED]
     if dead <= 0 or not polled:
         output.write_text("".join(lines))
         return 0

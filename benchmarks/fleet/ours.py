@@ -8,6 +8,7 @@ command fails is recorded as skipped with the reason, never counted as a result.
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ class Variant:
     title: str
     inventory: Path
     sink: str = "none"
+    repeat: int = 3  # cycles in one process: the first is first contact, the rest steady state
+    rediscover: bool = True  # ignore the discovery cache (true first contact)
 
 
 @dataclass
@@ -35,8 +38,13 @@ class PollRun:
     aps: int = 0
     ok: int = 0
     failed: int = 0
-    cycle_s: float = 0.0
-    steady_cycle_s: float | None = None  # a second cycle in the same process, if poll can
+    cycle_s: float = 0.0  # the first cycle (first contact unless the cache was used)
+    steady_cycle_s: float | None = None  # median of cycles 2.. in the same process
+    first_cpu_s: float | None = None  # CPU of the first cycle, as poll reports it
+    steady_cpu_s: float | None = None  # median CPU of cycles 2..
+    written_s: float | None = None  # influx: first cycle until InfluxDB took every point
+    steady_written_s: float | None = None
+    requests: int | None = None  # SNMP requests of the first cycle
     wall_s: float = 0.0
     cpu_s: float = 0.0
     peak_rss_mb: float = 0.0
@@ -47,6 +55,16 @@ class PollRun:
     @property
     def rate(self) -> float:
         return self.aps / self.cycle_s if self.cycle_s > 0 else 0.0
+
+    @property
+    def first_us_per_ap(self) -> float | None:
+        return None if self.first_cpu_s is None or not self.aps else (
+            1e6 * self.first_cpu_s / self.aps)
+
+    @property
+    def steady_us_per_ap(self) -> float | None:
+        return None if self.steady_cpu_s is None or not self.aps else (
+            1e6 * self.steady_cpu_s / self.aps)
 
     @property
     def steady_rate(self) -> float | None:
@@ -64,10 +82,14 @@ def poll_help(pubwifi: str) -> str | None:
 
 def poll_argv(pubwifi: str, variant: Variant, concurrency: int, deadline_s: float,
               repeat: bool) -> list[str]:
+    """The variant's command; ``repeat`` False: an old ``poll`` (one cycle, no cache flag)."""
     argv = [pubwifi, "poll", "--once", "--inventory", str(variant.inventory),
             "--sink", variant.sink, "--concurrency", str(concurrency),
             "--timeout", str(deadline_s)]
-    return argv + (["--repeat", "2"] if repeat else [])
+    if not repeat:
+        return argv
+    return argv + ["--repeat", str(variant.repeat)] + (["--rediscover"] if variant.rediscover
+                                                       else [])
 
 
 def summaries(stdout: str) -> list[dict[str, object]]:
@@ -96,17 +118,35 @@ def measure_poll(argv: list[str], variant: Variant, env: Mapping[str, str], snmp
     if not child.ok or not cycles:
         run.skipped = _why(child, cycles)
         return run
-    first, last = cycles[0], cycles[-1]
+    first = cycles[0]
     run.aps, run.ok, run.failed = int(_num(first, "aps")), int(_num(first, "ok")), int(
         _num(first, "failed"))
     run.cycle_s = _num(first, "seconds")
-    if len(cycles) > 1:
-        run.steady_cycle_s = _num(last, "seconds")
+    steady = cycles[1:]
+    if steady:
+        run.steady_cycle_s = statistics.median(_num(c, "seconds") for c in steady)
+    run.first_cpu_s = _opt(first, "cpu_seconds")
+    run.steady_cpu_s = _median(steady, "cpu_seconds")
+    run.written_s = _opt(first, "written_s")
+    run.steady_written_s = _median(steady, "written_s")
+    engine = first.get("engine")
+    if isinstance(engine, dict) and isinstance(engine.get("requests"), int):
+        run.requests = int(engine["requests"])
     run.wall_s, run.cpu_s, run.peak_rss_mb = child.wall_s, child.cpu_s, child.peak_rss_mb
     reasons = first.get("reasons")
     if isinstance(reasons, dict):
         run.reasons = {str(k): int(v) for k, v in reasons.items()}
     return run
+
+
+def _opt(summary: Mapping[str, object], key: str) -> float | None:
+    value = summary.get(key)
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _median(summaries_: list[dict[str, object]], key: str) -> float | None:
+    values = [v for v in (_opt(s, key) for s in summaries_) if v is not None]
+    return statistics.median(values) if values else None
 
 
 def _num(summary: Mapping[str, object], key: str) -> float:

@@ -1,26 +1,49 @@
 """Polling one AP: identify it, find its radios when needed, one GET, one :class:`Sample`.
 
 Steady state is a single GET (sysObjectID, the profile's scalars, every radio column). First
-contact, a reboot (sysUpTime went back), a swap (sysObjectID changed) or a vanished row adds
-detection (one GET) and radio discovery (one walk, one GET) before it.
+contact, a reboot (sysUpTime went back), a swap (sysObjectID changed) or a vanished row takes
+two requests: a walk of the inventory platform's ``select`` column, then one GET that carries
+detection (sysObjectID, sysDescr), the scalars, the band column and every column of the
+selected rows, so that the same answer identifies the AP, names its radios and is its sample.
+Only when the AP turns out to be another platform does a full discovery with the detected
+profile follow (walk, band GET, GET).
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from collector.inventory.model import AccessPoint
 from collector.poll.detect import SYS_DESCR, SYS_OBJECT_ID, Detector
 from collector.poll.plan import Plan
-from collector.poll.radios import Discovery, RadioRow, discover_rows, text
-from collector.poll.sample import CounterValue, Sample
+from collector.poll.radios import (
+    Discovery,
+    RadioRow,
+    band_oids,
+    discover_rows,
+    rows_from,
+    select_rows,
+    text,
+)
+from collector.poll.sample import Sample
 from collector.profiles import Profile
 from collector.snmp.engine import Reason, SnmpEngine, SnmpPollError, SnmpTarget, Value
 
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
+
+
+@dataclass(slots=True)
+class Known:
+    """What the poller keeps per AP: its discovery, the plan built from it, the last uptime."""
+
+    discovery: Discovery
+    plan: Plan
+    detected: str | None  # what detection said (None: no profile matched)
+    uptime: int  # sysUpTime at the last answer (timeticks)
+    seen: float  # wall-clock time of that answer (Unix seconds)
 
 
 class ApPoller:
@@ -30,38 +53,51 @@ class ApPoller:
         self.engine = engine
         self.profiles = profiles
         self.detector = Detector(profiles)
-        self.known: dict[str, Discovery] = {}
-        self.detected: dict[str, str | None] = {}
+        self.known: dict[str, Known] = {}
         self.counts: Counter[str] = Counter()  # mismatches, rediscoveries, bad values, ...
+        self.discoveries = 0  # bumped whenever ``known`` gains or changes a discovery
         self._plans: dict[tuple[str, tuple[RadioRow, ...]], Plan] = {}
 
     def forget(self, ap_id: str) -> None:
-        self.known.pop(ap_id, None)
-        self.detected.pop(ap_id, None)
+        if self.known.pop(ap_id, None) is not None:
+            self.discoveries += 1
+
+    def restore(self, entries: Iterable[tuple[str, Discovery, str | None, float]]) -> None:
+        """Seed ``known`` from a saved cache: ``(ap_id, discovery, detected, seen)``.
+
+        ``discovery.uptime`` must already be the lowest uptime a not-rebooted AP can now have
+        (see :mod:`collector.poll.discovery_cache`), so the usual rules find reboots.
+        """
+        for ap_id, discovery, detected, seen in entries:
+            if discovery.platform in self.profiles:
+                plan = self._plan(discovery.platform, discovery.rows)
+                self.known[ap_id] = Known(discovery, plan, detected, discovery.uptime, seen)
 
     async def poll(self, ap: AccessPoint, target: SnmpTarget) -> Sample:
         """Poll ``ap``; raises :class:`SnmpPollError` when it cannot be read."""
         started = time.monotonic()
-        state = self.known.get(ap.id)
-        answer: dict[str, Value] | None = None
-        if state is not None:
-            plan = self._plan(state.platform, state.rows)
-            answer = await self.engine.get(target, plan.oids)
-            if self._stale(state, plan, answer):
+        known = self.known.get(ap.id)
+        rediscovered = False
+        if known is not None:
+            answer = await self.engine.get(target, known.plan.oids)
+            if self._stale(known, answer):
                 self.counts["rediscovered"] += 1
-                state = None
-        rediscovered = state is None
-        if state is None:
-            state = await self._discover(ap, target)
-            plan = self._plan(state.platform, state.rows)
-            answer = await self.engine.get(target, plan.oids)
-        assert answer is not None
+                known = None
+        if known is None:
+            rediscovered = True
+            known, answer = await self._discover(ap, target)
+            self.discoveries += 1
+        plan = known.plan
         uptime = answer.get(plan.uptime_oid)
         if not isinstance(uptime, int):
-            self.known.pop(ap.id, None)
+            self.forget(ap.id)
             raise SnmpPollError(Reason.NO_SUCH if uptime is None else Reason.DECODE, "sysUpTime")
-        self.known[ap.id] = replace(state, uptime=uptime) if state.uptime != uptime else state
-        return self._sample(ap, plan, answer, uptime, rediscovered, time.monotonic() - started)
+        sample = plan.sample(ap, answer, known.detected, uptime, rediscovered, self.counts,
+                             time.monotonic() - started)
+        known.uptime = uptime
+        known.seen = sample.time_ns / 1e9
+        self.known[ap.id] = known
+        return sample
 
     def _plan(self, platform: str, rows: tuple[RadioRow, ...]) -> Plan:
         plan = self._plans.get((platform, rows))
@@ -70,19 +106,53 @@ class ApPoller:
         return plan
 
     @staticmethod
-    def _stale(state: Discovery, plan: Plan, answer: dict[str, Value]) -> bool:
+    def _stale(known: Known, answer: dict[str, Value]) -> bool:
+        plan = known.plan
         uptime = answer.get(plan.uptime_oid)
+        object_id = answer.get(SYS_OBJECT_ID)
+        if object_id != known.discovery.sys_object_id:
+            object_id = text(object_id).lstrip(".")
         return (
-            text(answer.get(SYS_OBJECT_ID)).lstrip(".") != state.sys_object_id
-            or (isinstance(uptime, int) and uptime < state.uptime)
+            object_id != known.discovery.sys_object_id
+            or (isinstance(uptime, int) and uptime < known.uptime)
             or plan.missing_rows(answer)
         )
 
-    async def _discover(self, ap: AccessPoint, target: SnmpTarget) -> Discovery:
+    async def _discover(
+        self, ap: AccessPoint, target: SnmpTarget
+    ) -> tuple[Known, dict[str, Value]]:
+        """First contact in two requests when the AP is what the inventory says."""
+        profile = self.profiles.get(ap.platform)
+        if profile is None:
+            return await self._discover_slow(ap, target)
+        table = profile.radios
+        selected = await select_rows(self.engine, target, table)
+        candidates = tuple(RadioRow(index, None, "") for index, _ in selected)
+        probe = self._plan(ap.platform, candidates)
+        oids = [*probe.oids, SYS_DESCR, *band_oids(table, selected)]
+        answer = await self.engine.get(target, oids)
+        identity = self._identify(ap, answer)
+        platform, detected, sys_object_id = identity
+        if platform != ap.platform:
+            return await self._discover_slow(ap, target, identity)
+        rows, unmapped = rows_from(table, selected, answer)
+        return self._known(platform, detected, sys_object_id, answer, rows, unmapped), answer
+
+    async def _discover_slow(
+        self, ap: AccessPoint, target: SnmpTarget,
+        identity: tuple[str, str | None, str] | None = None,
+    ) -> tuple[Known, dict[str, Value]]:
+        """Detection (unless done), discovery with that profile, then the GET (<= 4 requests)."""
         ident = await self.engine.get(target, [SYS_OBJECT_ID, SYS_DESCR, SYS_UPTIME])
-        sys_object_id = text(ident.get(SYS_OBJECT_ID)).lstrip(".")
-        detected = self.detector.detect(sys_object_id, text(ident.get(SYS_DESCR)))
-        self.detected[ap.id] = detected
+        platform, detected, sys_object_id = identity or self._identify(ap, ident)
+        rows, unmapped = await discover_rows(self.engine, target, self.profiles[platform].radios)
+        known = self._known(platform, detected, sys_object_id, ident, rows, unmapped)
+        return known, await self.engine.get(target, known.plan.oids)
+
+    def _identify(self, ap: AccessPoint, answer: dict[str, Value]) -> tuple[str, str | None, str]:
+        """(platform to poll with, detected platform, sysObjectID); counts mismatches."""
+        sys_object_id = text(answer.get(SYS_OBJECT_ID)).lstrip(".")
+        detected = self.detector.detect(sys_object_id, text(answer.get(SYS_DESCR)))
         if detected is None:
             self.counts["platform_unknown"] += 1
         elif detected != ap.platform:
@@ -90,43 +160,14 @@ class ApPoller:
         platform = detected if detected is not None and detected in self.profiles else ap.platform
         if platform not in self.profiles:
             raise SnmpPollError(Reason.DECODE, f"no profile for platform {platform!r}")
-        rows, unmapped = await discover_rows(self.engine, target, self.profiles[platform].radios)
+        return platform, detected, sys_object_id
+
+    def _known(
+        self, platform: str, detected: str | None, sys_object_id: str,
+        answer: dict[str, Value], rows: tuple[RadioRow, ...], unmapped: int,
+    ) -> Known:
         self.counts["unmapped_rows"] += unmapped
-        uptime = ident.get(SYS_UPTIME)
+        uptime = answer.get(SYS_UPTIME)
         uptime = uptime if isinstance(uptime, int) else 0
-        return Discovery(platform, sys_object_id, uptime, rows, unmapped)
-
-    def _sample(
-        self, ap: AccessPoint, plan: Plan, answer: dict[str, Value], uptime: int,
-        rediscovered: bool, elapsed: float,
-    ) -> Sample:
-        scalars, bad_scalars = plan.scalar_values(answer)
-        radios, bad_radios = plan.radio_samples(answer)
-        if bad_scalars or bad_radios:
-            self.counts["bad_values"] += bad_scalars + bad_radios
-        detected = self.detected.get(ap.id)
-        sessions = scalars.get("sessions")
-        clients = scalars.get("clients")
-        return Sample(
-            ap_id=ap.id,
-            time_ns=time.time_ns(),
-            up=True,
-            platform=plan.platform,
-            inventory_platform=ap.platform,
-            detected_platform=detected,
-            platform_mismatch=detected != ap.platform,
-            uptime=uptime,
-            sys_name=_str(scalars.get("sys_name")),
-            model=_str(scalars.get("model")),
-            firmware=_str(scalars.get("firmware")),
-            standard=_str(scalars.get("standard")) or ap.standard.value,
-            clients=clients if isinstance(clients, int) else None,
-            sessions=sessions if isinstance(sessions, CounterValue) else None,
-            radios=radios,
-            rediscovered=rediscovered,
-            elapsed_s=elapsed,
-        )
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+        discovery = Discovery(platform, sys_object_id, uptime, rows, unmapped)
+        return Known(discovery, self._plan(platform, rows), detected, uptime, time.time())

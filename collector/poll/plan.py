@@ -7,11 +7,16 @@ per AP is one GET and one pass over the answer.
 from __future__ import annotations
 
 import re
+import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from collector.inventory.model import AccessPoint
 from collector.poll.detect import SYS_OBJECT_ID
 from collector.poll.radios import RadioRow, text
-from collector.poll.sample import CounterValue, RadioSample
+from collector.poll.sample import CounterValue, RadioSample, Sample
 from collector.profiles import MibObject, Profile, SnmpValueType
 from collector.snmp.engine import Value
 
@@ -89,6 +94,40 @@ def channel_of_frequency(mhz: int) -> int | None:
     return None
 
 
+#: Turns one raw answer into the sample's value (None: leave the field out); raises BadValue.
+Converter = Callable[[Value], object]
+#: RadioSample's value fields in declaration order (after index, if_index, band).
+_RADIO_SLOTS = {name: slot for slot, name in enumerate(
+    ("rx_bytes", "tx_bytes", "speed_bps", "discontinuity", "clients", "sessions", "channel",
+     "tx_power_dbm"))}
+
+
+def converter(field_name: str, obj: MibObject) -> Converter:
+    """:func:`convert` then :func:`normalise` for one field, specialised once per plan."""
+    bits = _COUNTER_BITS.get(obj.type)
+    if bits is not None:
+        mib = obj.mib
+
+        def counter(value: Value) -> object:
+            if not isinstance(value, int) or value < 0:
+                raise BadValue(mib)
+            return CounterValue(value, bits)
+
+        return counter
+    if field_name in ("channel", "tx_power_dbm") or obj.type in (
+        SnmpValueType.STRING, SnmpValueType.OID
+    ) or obj.unit in ("Mbit/s", "kbit/s"):
+        return lambda value: normalise(field_name, obj, convert(obj, value))
+    mib = obj.mib
+
+    def number(value: Value) -> object:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise BadValue(mib)
+        return value
+
+    return number
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     platform: str
@@ -99,6 +138,10 @@ class Plan:
     # per row: (full OID, sample field, object) for each column the sample understands
     row_cells: tuple[tuple[tuple[str, str, MibObject], ...], ...]
     row_oids: tuple[tuple[str, ...], ...]  # per row: every column's full OID
+    # the hot path's view of the same: (oid, name, converter) and (oid, slot, converter)
+    scalar_cells: tuple[tuple[str, str, Converter], ...] = ()
+    radio_cells: tuple[tuple[tuple[str, int, Converter], ...], ...] = ()
+    first_row_oids: tuple[str, ...] = ()  # one OID per row, for the cheap "row gone?" check
 
     @classmethod
     def build(cls, profile: Profile, rows: tuple[RadioRow, ...]) -> Plan:
@@ -116,16 +159,25 @@ class Plan:
         oids = [SYS_OBJECT_ID] + [oid for oid, _, _ in scalars if oid != SYS_OBJECT_ID]
         oids += [oid for per_row in row_oids for oid in per_row]
         uptime_oid = profile.scalars["uptime"].oid
-        return cls(profile.platform, oids, uptime_oid, scalars, rows, row_cells, row_oids)
+        scalar_cells = tuple(
+            (oid, name, converter(name, obj)) for oid, name, obj in scalars
+            if name in SCALAR_FIELDS
+        )
+        radio_cells = tuple(
+            tuple((oid, _RADIO_SLOTS[name], converter(name, obj)) for oid, name, obj in cells)
+            for cells in row_cells
+        )
+        return cls(profile.platform, oids, uptime_oid, scalars, rows, row_cells, row_oids,
+                   scalar_cells, radio_cells, tuple(per_row[0] for per_row in row_oids))
 
     def scalar_values(self, answer: dict[str, Value]) -> tuple[dict[str, object], int]:
         """Known scalars by name, and how many answers had the wrong type."""
         found: dict[str, object] = {}
         bad = 0
-        for oid, name, obj in self.scalars:
-            if name in SCALAR_FIELDS and oid in answer:
+        for oid, name, convert_one in self.scalar_cells:
+            if oid in answer:
                 try:
-                    found[name] = convert(obj, answer[oid])
+                    found[name] = convert_one(answer[oid])
                 except BadValue:
                     bad += 1
         return found, bad
@@ -134,20 +186,51 @@ class Plan:
         """One :class:`RadioSample` per row, and how many answers had the wrong type."""
         radios: list[RadioSample] = []
         bad = 0
-        for row, cells in zip(self.rows, self.row_cells, strict=True):
-            fields: dict[str, object] = {}
-            for oid, field_name, obj in cells:
-                if oid in answer:
+        for row, cells in zip(self.rows, self.radio_cells, strict=True):
+            values: list[object] = [None] * 8
+            for oid, slot, convert_one in cells:
+                raw = answer.get(oid, _MISSING)
+                if raw is not _MISSING:
                     try:
-                        value = normalise(field_name, obj, convert(obj, answer[oid]))
+                        values[slot] = convert_one(raw)
                     except BadValue:
                         bad += 1
-                        continue
-                    if value is not None:
-                        fields[field_name] = value
-            radios.append(RadioSample(row.index, row.if_index, row.band, **fields))  # type: ignore[arg-type]
+            radios.append(RadioSample(row.index, row.if_index, row.band, *values))  # type: ignore[arg-type]
         return tuple(radios), bad
 
     def missing_rows(self, answer: dict[str, Value]) -> bool:
         """Whether some row answered none of its columns (it is gone: rediscover)."""
-        return any(all(oid not in answer for oid in oids) for oids in self.row_oids)
+        for first, oids in zip(self.first_row_oids, self.row_oids, strict=True):
+            if first not in answer and all(oid not in answer for oid in oids):
+                return True
+        return False
+
+    def sample(
+        self, ap: AccessPoint, answer: dict[str, Value], detected: str | None, uptime: int,
+        rediscovered: bool, counts: Counter[str], elapsed_s: float,
+    ) -> Sample:
+        """The AP's :class:`Sample` from this plan's answer; bad values are counted."""
+        scalars, bad_scalars = self.scalar_values(answer)
+        radios, bad_radios = self.radio_samples(answer)
+        if bad_scalars or bad_radios:
+            counts["bad_values"] += bad_scalars + bad_radios
+        sessions = scalars.get("sessions")
+        clients = scalars.get("clients")
+        return Sample(
+            ap_id=ap.id, time_ns=time.time_ns(), up=True, platform=self.platform,
+            inventory_platform=ap.platform, detected_platform=detected,
+            platform_mismatch=detected != ap.platform, uptime=uptime,
+            sys_name=_str(scalars.get("sys_name")), model=_str(scalars.get("model")),
+            firmware=_str(scalars.get("firmware")),
+            standard=_str(scalars.get("standard")) or ap.standard.value,
+            clients=clients if isinstance(clients, int) else None,
+            sessions=sessions if isinstance(sessions, CounterValue) else None,
+            radios=radios, rediscovered=rediscovered, elapsed_s=elapsed_s,
+        )
+
+
+_MISSING: Any = object()
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

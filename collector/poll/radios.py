@@ -44,32 +44,55 @@ def band_of(table: RadioTable, value: Value) -> str | None:
     return table.band_map.get(text(value), table.band_map.get(WILDCARD))
 
 
-async def discover_rows(
+async def select_rows(
     engine: SnmpEngine, target: SnmpTarget, table: RadioTable
+) -> list[tuple[str, Value]]:
+    """Walk ``select``; the ``(index, value)`` of rows whose value is selected, agent order."""
+    column = table.select.oid
+    prefix_len = len(column) + 1
+    wanted = set(table.select_values)
+    return [
+        (oid[prefix_len:], value)
+        for oid, value in await engine.walk(target, column)
+        if isinstance(value, int) and value in wanted and oid.startswith(column + ".")
+    ]
+
+
+def band_oids(table: RadioTable, selected: list[tuple[str, Value]]) -> list[str]:
+    """The band column's OID for each selected row (none when the select value is the band)."""
+    if table.band is None:
+        return []
+    return [f"{table.band.oid}.{index}" for index, _ in selected]
+
+
+def rows_from(
+    table: RadioTable, selected: list[tuple[str, Value]], answer: dict[str, Value]
 ) -> tuple[tuple[RadioRow, ...], int]:
-    """Walk ``select``, keep rows whose value is selected, map each to its band.
+    """Name each selected row's band (from ``answer`` when the band is its own column).
 
     Returns the rows and how many selected rows had no band (left out, and counted).
     """
-    column = table.select.oid
-    prefix_len = len(column) + 1
-    selected: list[tuple[str, Value]] = []
-    wanted = set(table.select_values)
-    for oid, value in await engine.walk(target, column):
-        if isinstance(value, int) and value in wanted and oid.startswith(column + "."):
-            selected.append((oid[prefix_len:], value))
-    if table.band is not None and selected:
-        band_column = table.band.oid
-        answers = await engine.get(target, [f"{band_column}.{index}" for index, _ in selected])
-        keys: list[Value] = [answers.get(f"{band_column}.{index}") for index, _ in selected]
-    else:
-        keys = [value for _, value in selected]
     rows: list[RadioRow] = []
     unmapped = 0
-    for (index, _), key in zip(selected, keys, strict=True):
+    band_column = table.band.oid if table.band is not None else None
+    for index, value in selected:
+        key = answer.get(f"{band_column}.{index}") if band_column is not None else value
         band = band_of(table, key)
         if band is None:
             unmapped += 1
             continue
         rows.append(RadioRow(index, int(index) if index.isdigit() else None, band))
     return tuple(rows), unmapped
+
+
+async def discover_rows(
+    engine: SnmpEngine, target: SnmpTarget, table: RadioTable
+) -> tuple[tuple[RadioRow, ...], int]:
+    """Walk ``select``, keep rows whose value is selected, map each to its band (two requests).
+
+    Returns the rows and how many selected rows had no band (left out, and counted).
+    """
+    selected = await select_rows(engine, target, table)
+    oids = band_oids(table, selected)
+    answer = await engine.get(target, oids) if oids else {}
+    return rows_from(table, selected, answer)

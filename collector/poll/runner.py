@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from collector.inventory.model import AccessPoint, SnmpAuth
 from collector.poll.ap import ApPoller
 from collector.poll.backoff import BackOff
+from collector.poll.discovery_cache import DiscoveryCache
 from collector.poll.sample import Sample, down
 from collector.poll.sink import Sink
 from collector.profiles import Profile
@@ -92,14 +93,26 @@ class Runner:
         options: RunnerOptions | None = None,
         backoff: BackOff | None = None,
         environ: Mapping[str, str] | None = None,
+        discovery: DiscoveryCache | None = None,
     ) -> None:
         self.engine = engine
+        self.discovery = discovery
         self.options = options or RunnerOptions()
         self.backoff = backoff
         self.ap_poller = ApPoller(engine, profiles)
         self._environ = environ
         self._credentials: dict[SnmpAuth, Credentials] = {}
         self._targets: dict[str, tuple[AccessPoint, SnmpTarget]] = {}
+
+    def save_discovery(self, now: float | None = None, min_interval_s: float = 0.0) -> bool:
+        """Persist what the poller knows (platforms, radio rows) when it changed.
+
+        With ``min_interval_s``, at most that often (scheduled collection calls this per
+        batch). Returns whether the cache file was written.
+        """
+        if self.discovery is None:
+            return False
+        return self.discovery.save_if_changed(self.ap_poller, now, min_interval_s)
 
     def target(self, ap: AccessPoint) -> SnmpTarget:
         """The engine's view of ``ap`` (credentials resolved once per auth)."""

@@ -16,10 +16,13 @@ rebooted, engine id changed). A session that timed out is dropped, so dead APs h
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import resource
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from gufo.snmp import (
@@ -74,11 +77,48 @@ PRIV_KEYS: dict[SnmpPrivProtocol, type[BasePrivKey]] = {
 }
 #: RFC 3414 accepts messages within 150 s of the agent's clock; gufo does not advance its copy.
 REFRESH_AFTER_S = 120.0
+SHED_STEP = 1000  # kept sessions closed when the machine has no ephemeral UDP port left
 
 
-def session_cap(reserve: int) -> int:
-    """How many sessions may stay open: the open-file limit (raised to its hard limit) - reserve."""
+PORT_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def port_budget(share: float = 0.5) -> int | None:
+    """Kept sessions the ephemeral port range allows (each holds a UDP port), or None.
+
+    Measured: past ~28,000 bound UDP sockets (the whole default range 32768-60999) every new
+    socket makes the kernel search for a free port and opening sessions slows to a crawl; the
+    rest of the machine needs ports too. So at most ``share`` of the range stays bound.
+    """
+    try:
+        low, high = (int(part) for part in PORT_RANGE.read_text().split())
+    except (OSError, ValueError):
+        return None
+    return max(0, int((high - low + 1) * share))
+
+
+def no_free_port(error: OSError) -> bool:
+    """Whether a new socket failed for want of an ephemeral port (gufo gives no errno)."""
+    codes = (errno.EAGAIN, errno.EADDRINUSE, errno.EADDRNOTAVAIL)
+    return error.errno in codes or any(f"(os error {code})" in str(error) for code in codes)
+
+
+def session_cap(reserve: int, want: int = 0) -> int:
+    """How many sessions may stay open: the open-file limit - reserve.
+
+    The soft limit is raised towards ``want + reserve`` (one socket per kept session): up to
+    the hard limit, and past it when the process may (CAP_SYS_RESOURCE, e.g. systemd's
+    ``LimitNOFILE``); otherwise to the hard limit.
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = want + reserve
+    if want and soft < needed and (hard == resource.RLIM_INFINITY or hard < needed):
+        try:
+            new_hard = hard if hard == resource.RLIM_INFINITY else needed
+            resource.setrlimit(resource.RLIMIT_NOFILE, (needed, new_hard))
+            return max(0, needed - reserve)
+        except (ValueError, OSError):
+            pass  # not privileged: the hard limit is the most we get
     if hard != resource.RLIM_INFINITY and soft < hard:
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -104,6 +144,41 @@ class MasterKeys:
         return key
 
 
+class LeanSession(SnmpSession):
+    """gufo's session with a cheaper wait for each answer (measured: benchmarks/bench_poll.py).
+
+    gufo 0.13 waits with ``asyncio.wait_for`` per request; a timer on the loop does the same
+    job for less CPU. Overrides gufo's ``_recv`` (same contract: call ``receiver`` once the
+    socket is readable, ``TimeoutError`` after ``timeout`` seconds).
+    """
+
+    async def _recv(self, receiver: Callable[[], T]) -> T:
+        loop = asyncio.get_running_loop()
+        fd = self._fd
+        while True:
+            waiter: asyncio.Future[None] = loop.create_future()
+            loop.add_reader(fd, _wake, waiter)
+            timer = loop.call_later(self._timeout, _expire, waiter)
+            try:
+                await waiter
+                return receiver()
+            except BlockingIOError:
+                continue  # woken without a whole datagram: wait again
+            finally:
+                timer.cancel()
+                loop.remove_reader(fd)
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
+
+
 @dataclass(slots=True)
 class _Session:
     session: SnmpSession
@@ -123,6 +198,7 @@ class GufoEngine:
         retries: int = 1,
         max_sessions: int | None = None,
         session_reserve: int = 1024,
+        want_sessions: int = 0,
         max_varbinds: int = 40,
         max_repetitions: int = 25,
         max_walk_rows: int = 4096,
@@ -130,7 +206,11 @@ class GufoEngine:
     ) -> None:
         self.request_timeout = request_timeout
         self.retries = retries
-        self.max_sessions = session_cap(session_reserve) if max_sessions is None else max_sessions
+        if max_sessions is None:
+            max_sessions = session_cap(session_reserve, want_sessions)
+            ports = port_budget()
+            max_sessions = max_sessions if ports is None else min(max_sessions, ports)
+        self.max_sessions = max_sessions
         self.max_varbinds = max_varbinds
         self.max_repetitions = max_repetitions
         self.max_walk_rows = max_walk_rows
@@ -142,6 +222,8 @@ class GufoEngine:
         self.sessions_opened = 0
         self.retries_after_timeout = 0  # requests sent again (lost datagram or slow agent)
         self.reopened_after_report = 0  # v3 sessions re-opened after an auth REPORT
+        self.requests = 0  # get/walk calls (each one round trip or more)
+        self.ports_exhausted = 0  # times no UDP port was free and kept sessions were shed
 
     @property
     def kept_sessions(self) -> int:
@@ -173,11 +255,16 @@ class GufoEngine:
     async def _request(
         self, target: SnmpTarget, operation: Callable[[SnmpSession], Awaitable[T]]
     ) -> T:
+        self.requests += 1
         timeouts = 0
         reopened = False
         while True:
             try:
-                entry = await self._open(target)
+                entry = self._sessions.get(target.key)  # the usual case: kept and unchanged
+                if entry is None or entry.address != (target.address, target.port) or (
+                    entry.credentials is not target.credentials
+                ):
+                    entry = await self._open(target)
                 if (
                     isinstance(entry.credentials, V3Credentials)
                     and self._clock() - entry.last_ok > REFRESH_AFTER_S
@@ -217,17 +304,13 @@ class GufoEngine:
         credentials = target.credentials
         if entry is not None and entry.address == address and entry.credentials == credentials:
             return entry
-        if isinstance(credentials, V2cCredentials):
-            session = SnmpSession(
-                target.address, target.port, community=credentials.community.reveal(),
-                timeout=self.request_timeout, max_repetitions=self.max_repetitions,
-            )
-        else:
-            session = SnmpSession(
-                target.address, target.port, user=self._user(credentials),
-                engine_id=self._engine_ids.get(target.key),
-                timeout=self.request_timeout, max_repetitions=self.max_repetitions,
-            )
+        try:
+            session = self._new_session(target)
+        except OSError as error:
+            if not no_free_port(error) or not self._shed():
+                raise
+            session = self._new_session(target)  # once more, with the ports just given back
+        if isinstance(credentials, V3Credentials):
             await session.refresh()  # engine id discovery if unknown, then boots/time
             self._engine_ids[target.key] = session.get_engine_id()
         self.sessions_opened += 1
@@ -236,6 +319,34 @@ class GufoEngine:
             entry.kept = True
             self._sessions[target.key] = entry
         return entry
+
+    def _new_session(self, target: SnmpTarget) -> LeanSession:
+        credentials = target.credentials
+        if isinstance(credentials, V2cCredentials):
+            return LeanSession(
+                target.address, target.port, community=credentials.community.reveal(),
+                timeout=self.request_timeout, max_repetitions=self.max_repetitions,
+            )
+        return LeanSession(
+            target.address, target.port, user=self._user(credentials),
+            engine_id=self._engine_ids.get(target.key),
+            timeout=self.request_timeout, max_repetitions=self.max_repetitions,
+        )
+
+    def _shed(self) -> bool:
+        """No ephemeral UDP port is left (other processes hold them): keep fewer sessions.
+
+        Closes the oldest ``SHED_STEP`` kept sessions and lowers the cap below what was kept,
+        so that this collector degrades to short-lived sessions instead of failing polls.
+        Returns whether anything was given back.
+        """
+        if not self._sessions:
+            return False
+        self.ports_exhausted += 1
+        self.max_sessions = max(0, len(self._sessions) - SHED_STEP)
+        for key in list(self._sessions)[:SHED_STEP]:
+            del self._sessions[key]
+        return True
 
     def _user(self, credentials: V3Credentials) -> User:
         user = self._users.get(credentials)

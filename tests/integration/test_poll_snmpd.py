@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from snmpd import SYS_NAME, Snmpd, snmpd_agent
@@ -53,6 +59,7 @@ V3_WRONG = SnmpV3Auth("v3-wrong", SecretRef("PUBWIFI_SNMP_V3_USER"), SnmpAuthPro
 IF_HC_IN = "1.3.6.1.2.1.31.1.1.1.6"
 IF_HC_OUT = "1.3.6.1.2.1.31.1.1.1.10"
 DEADLINE = 1.0
+PUBWIFI = str(Path(sys.executable).with_name("pubwifi"))
 
 
 def ap(ap_id: str, address: str, auth: SnmpAuth, port: int) -> AccessPoint:
@@ -134,3 +141,41 @@ def test_wrong_v3_password_is_reason_auth(snmpd_agent: Snmpd) -> None:
     by_id = {s.ap_id: s for s in samples}
     assert by_id["WRONG"].reason == "auth" and by_id["RIGHT"].up
 
+
+
+def _poll_cli(agent: Snmpd, inventory: str, data_dir: str, *extra: str) -> list[dict[str, Any]]:
+    """``pubwifi poll --once`` as a process; its JSON lines, in order."""
+    env = {**os.environ, **agent.environ(), "PUBWIFI_DATA_DIR": data_dir}
+    result = subprocess.run(
+        [PUBWIFI, "poll", "--once", "--inventory", inventory, "--timeout", "1", *extra],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert lines and result.stdout.rstrip().splitlines()[-1].startswith("{")  # last line: JSON
+    return lines
+
+
+def test_repeat_and_discovery_cache_cut_requests_per_ap(snmpd_agent: Snmpd, tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory.yaml"
+    subprocess.run(
+        [PUBWIFI, "inventory", "generate", "--aps", "40", "--platform", "net-snmp",
+         "--first-ip", "127.16.0.1", "--snmp-port", str(snmpd_agent.port),
+         "--snmp-version", "2c", "-o", str(inventory)],
+        check=True, capture_output=True, timeout=120,
+    )
+    data = str(tmp_path / "data")
+    first, steady = _poll_cli(snmpd_agent, str(inventory), data, "--repeat", "2")
+    aps = first["aps"]
+    assert [first["cycle"], steady["cycle"]] == [1, 2]
+    assert first["ok"] == steady["ok"] == aps > 0
+    assert first["engine"]["requests"] == 2 * aps  # first contact: one walk + one GET
+    assert steady["engine"]["requests"] == aps and steady["conditions"] == {}
+    assert (tmp_path / "data" / "discovery-1of1.json").exists()
+    # a new process starts from the cache: its first cycle is already one GET per AP
+    (warm,) = _poll_cli(snmpd_agent, str(inventory), data)
+    assert warm["ok"] == aps and warm["engine"]["requests"] == aps
+    assert "rediscovered" not in warm["conditions"]
+    # --rediscover ignores it
+    (cold,) = _poll_cli(snmpd_agent, str(inventory), data, "--rediscover")
+    assert cold["engine"]["requests"] == 2 * aps

@@ -59,6 +59,11 @@ def test_any_answer_resets_and_auth_errors_are_not_dead() -> None:
     assert backoff.due("AP-2") and backoff.failures("AP-2") == 0
 
 
+def tries(engine: FakeEngine, key: str) -> int:
+    """Requests sent to ``key`` (a dead AP's first request, walk or GET, never returns)."""
+    return engine.calls[(key, "walk")] + engine.calls[(key, "get")]
+
+
 def test_runner_skips_backed_off_ap_and_reports_it_down() -> None:
     clock = Clock()
     backoff = BackOff(BackOffPolicy(threshold=2, base_delay_s=60), clock=clock)
@@ -73,8 +78,8 @@ def test_runner_skips_backed_off_ap_and_reports_it_down() -> None:
         assert stats.ok == 1 and stats.failed == 1 and stats.samples == 2
         reasons.append(next(s.reason for s in sink.samples if s.ap_id == "DEAD"))
     assert reasons == ["timeout", "timeout", "backoff", "backoff"]
-    assert engine.calls[("DEAD", "get")] == 2
+    assert tries(engine, "DEAD") == 2
     clock.now += 200  # past the (jittered) first wait
     sink = ListSink()
     asyncio.run(runner.poll_once([dead], sink))
-    assert sink.samples[0].reason == "timeout" and engine.calls[("DEAD", "get")] == 3
+    assert sink.samples[0].reason == "timeout" and tries(engine, "DEAD") == 3
