@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,7 +24,10 @@ from typing import Any
 
 import yaml
 
-PUBWIFI = str(Path(sys.executable).with_name("pubwifi"))
+from collector.lab.platforms import load_platforms
+
+_BESIDE_PYTHON = Path(sys.executable).with_name("pubwifi")  # the venv's console script
+PUBWIFI = str(_BESIDE_PYTHON) if _BESIDE_PYTHON.exists() else shutil.which("pubwifi") or "pubwifi"
 SEED = 1  # the lab's traffic and host-key seed (``pubwifi lab`` default)
 #: Test-only credentials; the lab and the clients read the same values.
 LAB_ENV = {
@@ -59,9 +63,8 @@ def pubwifi(*args: str, timeout_s: float = 120.0) -> str:
 
 
 def truth_argv(inventory: Path, start: int, end: int, aps: Sequence[str] = ()) -> list[str]:
-    """``pubwifi lab truth`` arguments. The CLI currently wants ``--inventory`` both before and
-    after ``truth`` (a known bug); when it is fixed, drop the first two items."""
-    argv = ["lab", "--inventory", str(inventory), "truth", "--inventory", str(inventory)]
+    """``pubwifi lab truth`` arguments."""
+    argv = ["lab", "truth", "--inventory", str(inventory)]
     argv += ["--from", str(start), "--to", str(end), "--json"]
     for ap in aps:
         argv += ["--ap", ap]
@@ -108,8 +111,6 @@ def build_inventory(path: Path, roles: Sequence[Role], snmp_port: int, ssh_port:
                     first_ip: str = "127.61.0.1") -> LabInventory:
     """Generate ``len(roles)`` APs, then give AP number i the platform, model and SNMP version
     of ``roles[i]`` (status active, no groups or planned replacement)."""
-    from collector.lab.platforms import load_platforms
-
     platforms = load_platforms()
     pubwifi("inventory", "generate", "--aps", str(len(roles)), "--platform", "mixed",
             "--snmp-version", "3", "--snmp-port", str(snmp_port), "--ssh-port", str(ssh_port),
@@ -137,7 +138,8 @@ class LabProcess:
     log_path: Path
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     ready: dict[str, Any] = field(default_factory=dict)
-    ready_after_s: float = 0.0  # wall time from spawn to the ready line
+    spawned_at: float = 0.0  # wall-clock time of the spawn (epoch seconds)
+    ready_after_s: float = 0.0  # seconds from spawn to the ready line
 
     @property
     def pid(self) -> int:
@@ -147,6 +149,7 @@ class LabProcess:
     def start(self, timeout_s: float = 60.0) -> LabProcess:
         log = self.log_path.open("ab")
         started = time.perf_counter()
+        self.spawned_at = time.time()
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=log,
                                      stdin=subprocess.DEVNULL, env=lab_env())
         log.close()
