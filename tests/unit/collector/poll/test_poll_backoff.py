@@ -83,3 +83,26 @@ def test_runner_skips_backed_off_ap_and_reports_it_down() -> None:
     sink = ListSink()
     asyncio.run(runner.poll_once([dead], sink))
     assert sink.samples[0].reason == "timeout" and tries(engine, "DEAD") == 3
+
+
+def test_unanswered_aps_are_asked_first_next_cycle() -> None:
+    order: list[str] = []
+
+    class Recording(FakeEngine):
+        async def walk(self, target, column_oid):  # type: ignore[no-untyped-def]
+            order.append(target.key)
+            return await super().walk(target, column_oid)
+
+        async def get(self, target, oids):  # type: ignore[no-untyped-def]
+            order.append(target.key)
+            return await super().get(target, oids)
+
+    backoff = BackOff()
+    backoff.record("B", "timeout")
+    aps = [make_ap(name, n=i) for i, name in enumerate(("A", "B", "C"), start=1)]
+    engine = Recording({name: acme_agent() for name in ("A", "B", "C")})
+    runner = Runner(engine, build_profiles(), RunnerOptions(deadline_s=1), backoff=backoff,
+                    environ=ENV)
+    asyncio.run(runner.poll_once(aps, ListSink()))
+    assert order[0] == "B", order
+    assert set(order) == {"A", "B", "C"}
