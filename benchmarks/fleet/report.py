@@ -220,21 +220,39 @@ def _v3_target(results: Results) -> str:
 
 
 def _dead_target(results: Results) -> str:
-    """Paired per round (the dead-AP run follows the all-alive run), so machine noise cancels."""
+    """Paired per round (the dead-AP run follows the all-alive run), so machine noise cancels.
+
+    Two figures: the first cycle of a new process (first contact: nothing is known about which
+    APs are dead, so the last dead AP's deadline can only start near the end of the cycle) and
+    steady state (cycles 2.. of the same process: APs silent last cycle are asked first, so
+    their deadlines run out while the rest is polled). The verdict is on steady state, which is
+    what a running collector does every cycle; first contact is printed beside it.
+    """
     name = f"{results.dead_count} dead APs add at most the per-AP deadline"
-    pairs = [(alive.cycle_s, dead.cycle_s) for alive, dead in
-             zip(results.ours.get("v2c", []), results.ours.get("dead", []), strict=False)
+    runs = list(zip(results.ours.get("v2c", []), results.ours.get("dead", []), strict=False))
+    pairs = [(alive.cycle_s, dead.cycle_s) for alive, dead in runs
              if not alive.skipped and not dead.skipped]
     if not pairs:
         return _not_shown(name, results.ours.get("dead", []) or results.ours.get("v2c", []),
                           results)
-    added = median([dead - alive for alive, dead in pairs])
+    first_added = median([dead - alive for alive, dead in pairs])
     alive_m, dead_m = median([p[0] for p in pairs]), median([p[1] for p in pairs])
+    first = (f"first contact {first_added:+.2f} s (cycles {dead_m:.2f} s vs all alive "
+             f"{alive_m:.2f} s)")
+    steady_pairs = [(alive.steady_cycle_s, dead.steady_cycle_s) for alive, dead in runs
+                    if not alive.skipped and not dead.skipped
+                    and alive.steady_cycle_s is not None and dead.steady_cycle_s is not None]
+    tail = (f"median of {len(pairs)} paired runs; deadline {results.deadline_s:g} s; "
+            f"{results.dead_count} x deadline would be "
+            f"{results.dead_count * results.deadline_s:.0f} s")
+    if not steady_pairs:
+        return _verdict(first_added <= results.deadline_s, f"{name}: {first}; {tail}")
+    added = median([dead - alive for alive, dead in steady_pairs])
+    s_alive = median([p[0] for p in steady_pairs])
+    s_dead = median([p[1] for p in steady_pairs])
     return _verdict(added <= results.deadline_s,
-                    f"{name}: {added:+.2f} s (median of {len(pairs)} paired runs; cycles "
-                    f"{dead_m:.2f} s vs all alive {alive_m:.2f} s; deadline "
-                    f"{results.deadline_s:g} s; {results.dead_count} x deadline would be "
-                    f"{results.dead_count * results.deadline_s:.0f} s)")
+                    f"{name} (steady state): {added:+.2f} s (cycles {s_dead:.2f} s vs all "
+                    f"alive {s_alive:.2f} s); {first}; {tail}")
 
 
 def _verdict(met: bool, text: str) -> str:
