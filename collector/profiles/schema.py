@@ -8,7 +8,15 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from collector.errors import InputError
 from collector.yamlstrict import load_yaml, locate_validation_error
@@ -16,6 +24,16 @@ from collector.yamlstrict import load_yaml, locate_validation_error
 PROFILE_DIR = Path(__file__).parent
 OID_PATTERN = r"^1(\.(0|[1-9][0-9]*))+$"
 NumericOid = Annotated[str, StringConstraints(pattern=OID_PATTERN)]
+MIB_NAME_PATTERN = r"^[A-Za-z0-9-]+::[A-Za-z][A-Za-z0-9]*(\.\d+)*$"
+
+
+def _mib_name(value: str) -> str:
+    if re.fullmatch(MIB_NAME_PATTERN, value) is None:
+        raise ValueError(f"{value!r} must name its MIB module: MODULE::object (IF-MIB::ifIndex)")
+    return value
+
+
+MibName = Annotated[str, AfterValidator(_mib_name)]
 
 
 class SnmpValueType(enum.StrEnum):
@@ -28,6 +46,10 @@ class SnmpValueType(enum.StrEnum):
     OID = "oid"
 
 
+#: Types whose number means nothing without a unit; the profile must say which.
+_NEEDS_UNIT = frozenset({SnmpValueType.COUNTER32, SnmpValueType.COUNTER64, SnmpValueType.GAUGE})
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -35,10 +57,16 @@ class _Strict(BaseModel):
 class MibObject(_Strict):
     """One object to read. For radio columns ``oid`` is the column; the row index is appended."""
 
-    mib: str = Field(pattern=r"^[A-Za-z0-9-]+::[A-Za-z][A-Za-z0-9]*(\.\d+)*$")
+    mib: MibName
     oid: NumericOid
     type: Annotated[SnmpValueType, Field(strict=False)]  # YAML gives the value's text
-    unit: str | None = None  # "bytes", "centiseconds", "dBm", "Mbit/s", "clients", "sessions"
+    unit: str | None = Field(default=None, min_length=1)  # "bytes", "dBm", "clients", ...
+
+    @model_validator(mode="after")
+    def _counters_and_gauges_have_a_unit(self) -> MibObject:
+        if self.unit is None and self.type in _NEEDS_UNIT:
+            raise ValueError(f"a {self.type.value} object needs a unit (e.g. bytes, clients)")
+        return self
 
     @property
     def oid_tuple(self) -> tuple[int, ...]:
@@ -64,7 +92,11 @@ class RadioTable(_Strict):
     ``select``; afterwards every poll is one GET of the scalars and all radio columns.
     """
 
-    index: str  # the index object's MIB name, e.g. "IF-MIB::ifIndex"
+    # The index object's MIB name, e.g. "IF-MIB::ifIndex", or the MIB names of a compound index
+    # in order (AI-AP-MIB's radio rows: aiRadioAPMACAddress . aiRadioIndex).
+    index: MibName | Annotated[list[MibName], Field(min_length=2)] = Field(
+        union_mode="left_to_right"
+    )
     select: MibObject  # the column walked to discover rows
     select_values: list[int] = Field(min_length=1)  # rows whose select value is one of these
     band: MibObject | None = None  # column whose value names the band (ifName, radio type, ...)
