@@ -9,6 +9,7 @@ produced here, by the fake answering as InfluxDB 2.x/3.x do.
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -127,3 +128,14 @@ def test_v2_unreachable_server_is_a_connection_error() -> None:
     with v2_writer(url) as writer, pytest.raises(WriteRetryableError) as caught:
         writer.write(lines(3))
     assert caught.value.reason == "connection"
+
+
+def test_v2_sends_gzip_bodies() -> None:
+    batch = lines(500)
+    with fake_influx_http(always(Answer(204))) as server, v2_writer(server.url) as writer:
+        writer.write(batch)
+    (request,) = server.requests
+    assert request.headers["content-encoding"] == "gzip"
+    assert request.raw[:2] == b"\x1f\x8b"  # the gzip magic: compressed, not just labelled
+    assert gzip.decompress(request.raw).decode() == "\n".join(batch)
+    assert len(request.raw) < len("\n".join(batch)) / 3
