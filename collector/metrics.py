@@ -85,7 +85,8 @@ class CollectorMetrics:
         self.spool_bytes = Gauge("pubwifi_spool_bytes", "Spool size on disk", registry=r)
         self.last_cycle = Gauge(
             "pubwifi_last_successful_cycle_timestamp_seconds",
-            "When the last poll cycle finished (Unix time)",
+            "When the last successful poll cycle finished: no batch error, some AP answered "
+            "(Unix time)",
             registry=r,
         )
         self.schedule_lag = Gauge(

@@ -153,7 +153,7 @@ def open_pipeline(
     baselines.forget_aps({ap.id for ap in inventory})
     on_delta = _delta_counter(metrics) if metrics is not None else None
     accountant = Accountant(inventory, baselines, on_delta)
-    spool = Spool(base / "spool", metrics=spool_metrics)
+    spool = Spool(base / "spool", cap_bytes=settings.spool_cap_bytes, metrics=spool_metrics)
     sink = SpoolSink(accountant, spool, metrics, spool_metrics)
     shipper = Shipper(spool, writer or make_writer(settings), metrics=spool_metrics)
     stop = threading.Event()

@@ -10,8 +10,10 @@ Only this module imports APScheduler. Jobs, each deliberate:
 - ``rollup`` every 5 minutes: the ledger's hourly and daily rollups of closed hours
   (:mod:`collector.rollup`), in a worker thread.
 
-A cycle is one pass over the interval; its end updates the up/down gauges, the cycle counter
-and ``pubwifi_last_successful_cycle_timestamp_seconds``.
+A cycle is one pass over the interval; its end updates the up/down gauges and the cycle counter,
+and ``pubwifi_last_successful_cycle_timestamp_seconds`` only if the cycle was successful: no
+poll batch raised, and at least one AP answered (a cycle in which every AP failed, or a batch
+failed, leaves the timestamp where it was, so staleness alerts fire).
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ class CycleState:
     window_s: float = 0.0
     polled: int = 0
     failed: int = 0
+    batch_errors: int = 0
+
+    def successful(self, up: int) -> bool:
+        """No batch raised and some AP answered (``up``: samples the sink saw up)."""
+        return self.batch_errors == 0 and (up > 0 or self.polled > self.failed)
 
 
 @dataclass
@@ -91,14 +98,15 @@ class Collector:
         self.in_flight.discard(task)
         if task.cancelled():
             return
+        if self._cycle is None:  # a batch that ends after its cycle closed counts in the next
+            self._cycle = CycleState(started=self.clock())
         error = task.exception()
         if error is not None:
             log.error("poll batch failed: %s", error)
             self.metrics.cycles.labels("batch_error").inc()
+            self._cycle.batch_errors += 1
             return
         stats = task.result()
-        if self._cycle is None:  # a batch that ends after its cycle closed counts in the next
-            self._cycle = CycleState(started=self.clock())
         self._cycle.polled += stats.aps
         self._cycle.failed += stats.failed
 
@@ -112,15 +120,26 @@ class Collector:
         elapsed = self.clock() - cycle.started
         self.metrics.cycle_duration.observe(elapsed)
         self.metrics.cycles.labels("complete").inc()
-        self.metrics.last_cycle.set(self.clock())
-        log.info(
-            "cycle %d: %d APs polled (%d up, %d down) over %.1f s",
-            self.cycles,
-            cycle.polled,
-            up,
-            down,
-            elapsed,
-        )
+        if cycle.successful(up):
+            self.metrics.last_cycle.set(self.clock())
+            log.info(
+                "cycle %d: %d APs polled (%d up, %d down) over %.1f s",
+                self.cycles,
+                cycle.polled,
+                up,
+                down,
+                elapsed,
+            )
+        else:
+            log.warning(
+                "cycle %d NOT successful: %d APs polled (%d up, %d down), %d batch errors; "
+                "last successful cycle time not updated",
+                self.cycles,
+                cycle.polled,
+                up,
+                down,
+                cycle.batch_errors,
+            )
 
     async def drain(self) -> None:
         if self.in_flight:

@@ -45,6 +45,7 @@ class Settings:
     poll_interval_s: int = 300
     poll_timeout_s: float = 2.0
     poll_concurrency: int = 256
+    spool_cap_bytes: int = 2 * 1024**3  # past it, the oldest spooled lines are dropped (counted)
 
     def require_web_secret_key(self) -> Secret:
         if self.web_secret_key is None:
@@ -73,8 +74,10 @@ _ENV: dict[str, tuple[str, ...]] = {
     "PUBWIFI_POLL_INTERVAL": ("poll_interval_s",),
     "PUBWIFI_POLL_TIMEOUT": ("poll_timeout_s",),
     "PUBWIFI_POLL_CONCURRENCY": ("poll_concurrency",),
+    "PUBWIFI_SPOOL_CAP_BYTES": ("spool_cap_bytes",),
 }
 _SECRET_FIELDS = {"token", "password", "web_secret_key"}
+_POSITIVE_INT_FIELDS = {"spool_cap_bytes"}
 
 
 def _coerce(where: str, name: str, current: object, raw: object) -> object:
@@ -82,6 +85,8 @@ def _coerce(where: str, name: str, current: object, raw: object) -> object:
         if not isinstance(raw, str) or not raw:
             raise InputError.at(where, 0, f"{name}: expected a non-empty string")
         return Secret(raw)
+    if name in _POSITIVE_INT_FIELDS:
+        return _positive_int(where, name, raw)
     if name == "flavour":
         if raw not in ("v1", "v2"):
             raise InputError.at(where, 0, f"{name}: expected 'v1' or 'v2', got {raw!r}")
@@ -99,6 +104,18 @@ def _coerce(where: str, name: str, current: object, raw: object) -> object:
         kind = type(current).__name__
         raise InputError.at(where, 0, f"{name}: expected {kind}, got {raw!r}") from None
     return str(raw)
+
+
+def _positive_int(where: str, name: str, raw: object) -> int:
+    """A whole number of at least 1, from TOML (an integer) or the environment (digits)."""
+    value: int | None = None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value = raw
+    elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        value = int(raw.strip())
+    if value is None or value < 1:
+        raise InputError.at(where, 0, f"{name}: expected a positive integer (bytes), got {raw!r}")
+    return value
 
 
 def _apply(settings: Settings, path: tuple[str, ...], raw: object, where: str) -> Settings:

@@ -3,12 +3,20 @@
 A writer sends batches of about 5,000 lines, in order, and answers per status:
 
 * 2xx: written.
-* 400 naming bad points (parse errors, field type conflicts, points beyond retention): the bad
-  lines are set aside and the rest written. Lines the server names (``unable to parse '...'``)
-  are cut out directly; otherwise the batch is bisected until the bad lines stand alone. Re-sending
-  a point InfluxDB already stored is harmless (same series and time: overwritten with itself).
+* 400/422, a batch the server refused to parse or store: the bad lines are set aside and the rest
+  written. Lines the server names (``unable to parse '...'``) are cut out directly; otherwise the
+  batch is bisected until the bad lines stand alone. Re-sending a point InfluxDB already stored
+  is harmless (same series and time: overwritten with itself). When the message is not one known
+  to be about points (InfluxDB 1.x/2.x parse errors, type conflicts, retention; InfluxDB 3
+  ``parsing failed for write_lp endpoint``), a line refused alone is set aside only once the
+  server takes (or names as bad) a line sent after it in the same write. Lines refused with
+  nothing taken after them stay in the spool: :class:`WriteConfigError` if the server took
+  nothing at all (the request, not the lines, is at fault: a proxy, a broken body),
+  :class:`WriteRetryableError` (``http_400_unconfirmed``) if it took earlier lines. A 400/422
+  naming a missing database, bucket, retention policy or organisation is a configuration error
+  at once.
 * 413: the batch is split in halves.
-* 401/403/404, and a 400 that is not about points: :class:`WriteConfigError` (keep data, shout).
+* 401/403/404 (and other 4xx): :class:`WriteConfigError` (keep data, shout, retry later).
 * 429/5xx/connection errors: :class:`WriteRetryableError` (keep data, back off, retry).
 
 Lines are handled strictly in order, so when an error stops a batch part-way the error's
@@ -27,7 +35,12 @@ DEFAULT_BATCH_LINES = 5000
 
 _BAD_POINT = re.compile(
     r"unable to parse|cannot parse|partial write|field type conflict|invalid field|"
-    r"invalid number|invalid boolean|bad timestamp|beyond retention|out of range",
+    r"invalid number|invalid boolean|bad timestamp|beyond retention|out of range|"
+    r"parsing failed|parse error",
+    re.IGNORECASE,
+)
+_NO_TARGET = re.compile(
+    r"\b(database|bucket|retention policy|organi[sz]ation|org)\b[^\n]*\bnot found\b",
     re.IGNORECASE,
 )
 _NAMED_LINE = re.compile(r"unable to parse '(.*?)': ")
@@ -124,7 +137,7 @@ def _reason(text: str) -> str:
         return "server_type_conflict"
     if "beyond retention" in lowered:
         return "server_retention"
-    if "parse" in lowered:
+    if "pars" in lowered:  # parse, parsing
         return "server_parse"
     return "server_rejected"
 
@@ -144,32 +157,44 @@ class HttpWriter(ABC):
         """Release connections."""
 
     def write(self, lines: list[str]) -> WriteResult:
-        result = WriteResult()
+        attempt = _Attempt()
         try:
             for start in range(0, len(lines), self.batch_lines):
-                self._send(lines[start : start + self.batch_lines], result)
+                self._send(lines[start : start + self.batch_lines], attempt)
+            if attempt.pending:
+                raise attempt.held_error()
         except WriteError as error:
-            error.result = result
+            error.result = attempt.result
             raise
-        return result
+        return attempt.result
 
-    def _send(self, lines: list[str], result: WriteResult) -> None:
+    def _send(self, lines: list[str], attempt: _Attempt) -> None:
         self.requests += 1
         response = self._post(lines)
         status = response.status
+        result = attempt.result
         if 200 <= status < 300:
+            attempt.settle()
             result.written += len(lines)
             return
         text = error_text(response.body)
         if status == 413:
             if len(lines) == 1:
+                attempt.settle()
                 result.set_aside.append(SetAside(lines[0], "server_too_large"))
                 return
-            self._send_halves(lines, result)
+            self._send_halves(lines, attempt)
             return
-        if status in (400, 422) and _BAD_POINT.search(text):
-            self._set_aside_bad(lines, text, result)
-            return
+        if status in (400, 422):
+            if _BAD_POINT.search(text):
+                self._set_aside_bad(lines, text, attempt)
+                return
+            if not _NO_TARGET.search(text):
+                if len(lines) > 1:
+                    self._send_halves(lines, attempt)
+                    return
+                attempt.refused_alone(lines[0], status, text)
+                return
         if status == 0:
             raise WriteRetryableError(f"cannot reach InfluxDB: {text}", "connection")
         if status == 429 or status >= 500:
@@ -177,13 +202,15 @@ class HttpWriter(ABC):
             raise WriteRetryableError(message, f"http_{status}", response.retry_after_s)
         raise WriteConfigError(f"InfluxDB refused the write with {status}: {text[:300]}")
 
-    def _send_halves(self, lines: list[str], result: WriteResult) -> None:
+    def _send_halves(self, lines: list[str], attempt: _Attempt) -> None:
         middle = len(lines) // 2
-        self._send(lines[:middle], result)
-        self._send(lines[middle:], result)
+        self._send(lines[:middle], attempt)
+        self._send(lines[middle:], attempt)
 
-    def _set_aside_bad(self, lines: list[str], text: str, result: WriteResult) -> None:
+    def _set_aside_bad(self, lines: list[str], text: str, attempt: _Attempt) -> None:
+        result = attempt.result
         if len(lines) == 1:
+            attempt.settle()
             result.set_aside.append(SetAside(lines[0], _reason(text)))
             return
         named = set(_NAMED_LINE.findall(text))
@@ -192,12 +219,56 @@ class HttpWriter(ABC):
             for line in lines:
                 if line in named:
                     if good:
-                        self._send(good, result)
+                        self._send(good, attempt)
                         good = []
+                    attempt.settle()
                     result.set_aside.append(SetAside(line, "server_parse"))
                 else:
                     good.append(line)
             if good:
-                self._send(good, result)
+                self._send(good, attempt)
             return
-        self._send_halves(lines, result)
+        self._send_halves(lines, attempt)
+
+
+@dataclass(slots=True)
+class _Attempt:
+    """One :meth:`HttpWriter.write` in progress.
+
+    ``pending``: lines each refused alone with a 400/422 whose message is not known to be about
+    points, right after everything in ``result``. They are set aside (:meth:`settle`) once the
+    server takes, or names as bad, a line sent after them: that shows it does take this kind of
+    request, so the fault was in those lines. Until then they are not handled, so ``result``
+    stays a prefix of the lines.
+    """
+
+    result: WriteResult = field(default_factory=WriteResult)
+    pending: list[str] = field(default_factory=list)
+    pending_status: int = 0
+    pending_text: str = ""
+    took_any: bool = False
+
+    def refused_alone(self, line: str, status: int, text: str) -> None:
+        self.pending.append(line)
+        self.pending_status, self.pending_text = status, text
+
+    def settle(self) -> None:
+        """The server took a later line: the lines it refused alone were bad; set them aside."""
+        self.took_any = True
+        reason = _reason(self.pending_text)
+        self.result.set_aside.extend(SetAside(line, reason) for line in self.pending)
+        self.pending.clear()
+
+    def held_error(self) -> WriteError:
+        """The write ended with lines refused alone and nothing taken after them: kept."""
+        count, status, text = len(self.pending), self.pending_status, self.pending_text[:300]
+        if not self.took_any:
+            return WriteConfigError(
+                f"InfluxDB refused each of the {count} lines sent, one by one, with {status}: "
+                f"{text} (kept in the spool: the request, not the lines, seems at fault)"
+            )
+        return WriteRetryableError(
+            f"InfluxDB refused the last {count} lines, each alone, with {status}: {text} (kept "
+            "until the server takes a line sent after them)",
+            f"http_{status}_unconfirmed",
+        )

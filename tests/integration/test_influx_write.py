@@ -3,10 +3,12 @@ influxdb-client), bad points, and an influxd crash in the middle of shipping fro
 
 from __future__ import annotations
 
+import gzip
 import json
 import signal
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -88,6 +90,26 @@ def test_v1_one_bad_point_set_aside_while_the_rest_land(influxd_server: Server) 
     assert result.written == 400
     count = InfluxQL(influxd_server.url, DB).rows('SELECT count("rx_bytes") FROM "radio_poll"')
     assert count[0]["count"] == 400
+
+
+def test_influxd_takes_gzip_bodies_and_really_decodes_them(influxd_server: Server) -> None:
+    """V1Writer always gzips; influxd 1.6.7 must inflate (not ignore) ``Content-Encoding``."""
+    url = f"{influxd_server.url}/write?db={DB}&precision=s"
+    headers = {"Content-Encoding": "gzip", "Content-Type": "text/plain; charset=utf-8"}
+    body = gzip.compress(b"gz v=1i 1735657200\ngz v=2i 1735657500")
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 204
+    plain = urllib.request.Request(url, data=b"gz v=3i 1735657800", headers=headers)
+    with pytest.raises(urllib.error.HTTPError) as refused:  # labelled gzip but plain: refused
+        urllib.request.urlopen(plain, timeout=10)
+    assert refused.value.code == 400
+    lines, _ = radio_lines(aps=5, polls=10)
+    writer = V1Writer(influxd_server.url, DB)
+    assert writer.write(lines).written == 100
+    query = InfluxQL(influxd_server.url, DB)
+    assert query.rows('SELECT sum("v") AS v FROM "gz"')[0]["v"] == 3
+    assert query.rows('SELECT count("rx_bytes") FROM "radio_poll"')[0]["count"] == 100
 
 
 def test_v1_configuration_errors_are_not_retried(influxd_server: Server) -> None:

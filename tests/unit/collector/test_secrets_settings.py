@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from collector.errors import InputError
+from collector.influx.writer import WriteResult, WriteRetryableError
 from collector.secrets import Secret, SecretRef, UnsetSecretError
-from collector.settings import load_settings
+from collector.settings import Settings, load_settings
 
 
 def test_secret_never_prints_its_value() -> None:
@@ -66,3 +67,59 @@ def test_unknown_setting_in_file(tmp_path: Path) -> None:
     config.write_text("colour = 'blue'\n")
     with pytest.raises(InputError, match="colour: unknown setting"):
         load_settings({}, config_file=config)
+
+
+def test_spool_cap_from_file_and_environment(tmp_path: Path) -> None:
+    assert load_settings({}).spool_cap_bytes == 2 * 1024**3
+    config = tmp_path / "pubwifi.toml"
+    config.write_text("spool_cap_bytes = 1_048_576\n")
+    assert load_settings({}, config_file=config).spool_cap_bytes == 1_048_576
+    env = {"PUBWIFI_CONFIG": str(config), "PUBWIFI_SPOOL_CAP_BYTES": "65536"}
+    assert load_settings(env).spool_cap_bytes == 65_536
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "1.5", "2GiB", "", " ", "²", "1e9"])
+def test_spool_cap_from_environment_must_be_a_positive_integer(raw: str) -> None:
+    if not raw:  # an empty variable counts as unset, like every PUBWIFI_* variable
+        assert load_settings({"PUBWIFI_SPOOL_CAP_BYTES": raw}).spool_cap_bytes == 2 * 1024**3
+        return
+    with pytest.raises(InputError, match=r"spool_cap_bytes: expected a positive integer"):
+        load_settings({"PUBWIFI_SPOOL_CAP_BYTES": raw})
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "1.5", "true", '"lots"', "[1]"])
+def test_spool_cap_in_file_must_be_a_positive_integer(tmp_path: Path, value: str) -> None:
+    config = tmp_path / "pubwifi.toml"
+    config.write_text(f"spool_cap_bytes = {value}\n")
+    with pytest.raises(InputError, match=r"spool_cap_bytes: expected a positive integer"):
+        load_settings({}, config_file=config)
+
+
+def test_spool_cap_reaches_the_spool(tmp_path: Path) -> None:
+    from collector.inventory.model import Inventory
+    from collector.pipeline import open_pipeline
+
+    inventory = Inventory(str(tmp_path / "inventory.yaml"), {}, {}, {}, {}, ())
+    settings = Settings(data_dir=tmp_path, spool_cap_bytes=20_000)
+    pipeline = open_pipeline(settings, inventory, writer=NeverWriter())
+    try:
+        spool = pipeline.sink.spool
+        assert spool.cap_bytes == 20_000
+        for start in range(0, 3000, 50):  # ~100 kB, nothing shipped: the cap must drop lines
+            spool.append(
+                [f"m,ap=AP-{i} v={i}i {1_700_000_000 + i}" for i in range(start, start + 50)]
+            )
+        assert spool.dropped_lines > 0
+        assert spool.size_bytes <= 20_000 + spool.segment_bytes
+    finally:
+        pipeline.close(drain_timeout_s=0)
+
+
+class NeverWriter:
+    """An InfluxDB that is always away (so the spool only fills)."""
+
+    def write(self, lines: list[str]) -> WriteResult:
+        raise WriteRetryableError("away", "connection")
+
+    def close(self) -> None:
+        """Nothing to close."""

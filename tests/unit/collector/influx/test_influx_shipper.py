@@ -98,3 +98,55 @@ def test_backoff_doubles_to_its_limit_and_honours_retry_after() -> None:
     assert backoff.next_delay(30) == 30
     backoff.reset()
     assert backoff.next_delay() == 1
+
+
+class ParseFailingInflux(FakeInflux):
+    """Refuses, like InfluxDB 3, any request holding a ``BAD`` line (none of it is written),
+    naming no line; with ``everything`` it refuses every request with an unexplained 400."""
+
+    everything = False
+
+    def _post(self, lines: list[str]) -> Response:
+        self.posts.append(len(lines))
+        if self.everything:
+            return Response(400, "Bad Request")
+        if any("BAD" in line for line in lines):
+            return Response(400, '{"error":"parsing failed for write_lp endpoint"}')
+        self.stored.extend(lines)
+        return Response(204)
+
+
+def test_unnamed_400_bad_line_is_counted_in_the_prometheus_metric(tmp_path: Path) -> None:
+    from prometheus_client import CollectorRegistry
+
+    from collector.metrics import CollectorMetrics, PrometheusSpoolMetrics
+
+    registry = CollectorRegistry()
+    metrics = PrometheusSpoolMetrics(CollectorMetrics(registry))
+    spool = Spool(tmp_path / "spool", metrics=metrics)
+    db = ParseFailingInflux()
+    shipper = Shipper(spool, db, metrics=metrics)
+    batch = lines(300)
+    batch[150] = "m,ap=BAD v=1i 1"  # passes the spool's own checks; the server refuses it
+    spool.append(batch)
+    assert shipper.drain() == 300
+    assert db.stored == [line for line in batch if "BAD" not in line]
+    assert spool.depth_lines == 0  # not stuck at the head of the spool
+    sample = registry.get_sample_value
+    assert sample("pubwifi_points_set_aside_total", {"reason": "server_parse"}) == 1
+    assert sample("pubwifi_points_written_total") == 299
+    assert "m,ap=BAD v=1i 1" in shipper.set_aside_path.read_text()
+
+
+def test_configuration_400_keeps_the_batch_and_counts_the_retry(tmp_path: Path) -> None:
+    db = ParseFailingInflux()
+    db.everything = True
+    spool, shipper, metrics = make(tmp_path, db)
+    spool.append(lines(40))
+    for _ in range(2):
+        with pytest.raises(WriteConfigError):
+            shipper.drain()
+    assert spool.depth_lines == 40 and not metrics.set_aside
+    assert metrics.retries == {"config_error": 2}
+    db.everything = False  # a person fixed it
+    assert shipper.drain() == 40 and db.stored == lines(40)
