@@ -1,0 +1,132 @@
+"""collector.accounting and the SpoolSink: one bad value sets aside its own line, no other."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from pathlib import Path
+
+import pytest
+
+from collector.accounting import Accountant
+from collector.baselines import BaselineStore
+from collector.influx.hooks import CountingMetrics
+from collector.inventory.generate import GenerateOptions, generate
+from collector.inventory.load import load_inventory
+from collector.inventory.model import Inventory
+from collector.pipeline import SpoolSink
+from collector.poll.sample import CounterValue, RadioSample, Sample
+
+T0 = 1_735_657_200
+NS = 1_000_000_000
+UP0 = 360_000  # one hour of uptime
+
+
+@pytest.fixture
+def inventory(tmp_path: Path) -> Inventory:
+    path = tmp_path / "inventory.yaml"
+    path.write_text(generate(GenerateOptions(aps=3, platform="cisco_ios_ap")), encoding="utf-8")
+    return load_inventory(path)
+
+
+def radio(band: str, index: str, rx: int, tx: int, sessions: int, **kw: object) -> RadioSample:
+    return RadioSample(
+        index, None, band, CounterValue(rx, 64), CounterValue(tx, 64),
+        sessions=CounterValue(sessions, 32), clients=2, channel=36, **kw,  # type: ignore[arg-type]
+    )
+
+
+def sample(ap: str, t: int, radios: tuple[RadioSample, ...], **kw: object) -> Sample:
+    info: dict[str, object] = {"model": "AIR-AP", "firmware": "17.9", **kw}
+    return Sample(
+        ap, t * NS, True, uptime=UP0 + (t - T0) * 100, radios=radios, **info,  # type: ignore[arg-type]
+    )
+
+
+def two_polls(ap: str, power: float = 17.0, model: str = "AIR-AP") -> tuple[Sample, Sample]:
+    first = sample(ap, T0, (radio("2.4GHz", "1", 0, 0, 0), radio("5GHz", "2", 0, 0, 0)))
+    second = sample(
+        ap, T0 + 300,
+        (radio("2.4GHz", "1", 1_000, 2_000, 3), radio("5GHz", "2", 10_000, 20_000, 4,
+                                                      tx_power_dbm=power)),
+        model=model,
+    )
+    return first, second
+
+
+def measurements(lines: list[str]) -> list[str]:
+    return [line.split(",", 1)[0] + ("/" + line.split("band=")[1].split(" ")[0].split(",")[0]
+                                     if "band=" in line else "") for line in lines]
+
+
+def test_a_nan_sets_aside_only_its_radio_line(inventory: Inventory, tmp_path: Path) -> None:
+    ap = inventory.aps[0].id
+    baselines = BaselineStore.open(tmp_path)
+    accountant = Accountant(inventory, baselines)
+    first, second = two_polls(ap, power=math.nan)
+    accountant.account(first)
+    out = accountant.account(second)
+    assert [e.reason for e in out.set_aside] == ["nan_inf"]
+    assert measurements(out.lines) == ["ap_poll", "radio_poll/2.4GHz"]
+    assert "rx_bytes=1000i" in out.lines[1] and "interval_s=300i" in out.lines[1]
+    assert accountant.stats.set_aside == {"nan_inf": 1}
+    assert accountant.stats.lines == len(out.lines) + 4  # first poll: ap_poll, ap_info, 2 radios
+    # the bad radio's baselines advanced: its deltas for this poll are what was set aside
+    kept = baselines.get(ap, "rx_bytes.2")
+    assert kept is not None and kept.value == 10_000
+
+
+def test_a_bad_model_string_sets_aside_only_ap_info(inventory: Inventory, tmp_path: Path) -> None:
+    ap = inventory.aps[1].id
+    accountant = Accountant(inventory, BaselineStore.open(tmp_path))
+    first, second = two_polls(ap, model="AIR-\ud800")
+    accountant.account(first)
+    out = accountant.account(second)
+    assert [e.reason for e in out.set_aside] == ["utf8"]
+    assert measurements(out.lines) == ["ap_poll", "radio_poll/2.4GHz", "radio_poll/5GHz"]
+
+
+def test_an_unknown_band_is_a_set_aside_line_not_an_error(
+    inventory: Inventory, tmp_path: Path
+) -> None:
+    ap = inventory.aps[2].id
+    accountant = Accountant(inventory, BaselineStore.open(tmp_path))
+    out = accountant.account(sample(ap, T0, (radio("60GHz", "9", 0, 0, 0),
+                                             radio("5GHz", "2", 0, 0, 0))))
+    assert [e.reason for e in out.set_aside] == ["schema"]
+    assert measurements(out.lines) == ["ap_poll", "ap_info", "radio_poll/5GHz"]
+
+
+class ListSpool:
+    """The part of :class:`~collector.influx.spool.Spool` the sink uses."""
+
+    def __init__(self) -> None:
+        self.groups: list[list[str]] = []
+
+    def append(self, lines: list[str]) -> None:
+        self.groups.append(list(lines))
+
+
+def test_spool_sink_counts_the_bad_line_and_spools_every_other(
+    inventory: Inventory, tmp_path: Path
+) -> None:
+    good_ap, bad_ap = inventory.aps[0].id, inventory.aps[1].id
+    baselines = BaselineStore.open(tmp_path)
+    metrics = CountingMetrics()
+    spool = ListSpool()
+    sink = SpoolSink(Accountant(inventory, baselines), spool, None, metrics)  # type: ignore[arg-type]
+    good = two_polls(good_ap)
+    bad = two_polls(bad_ap, power=math.inf)
+    asyncio.run(sink.emit([good[0], bad[0]]))
+    asyncio.run(sink.emit([bad[1], good[1], sample("no-such-ap", T0 + 300, ())]))
+    assert dict(metrics.set_aside) == {"nan_inf": 1, "unknown_ap": 1}
+    last = spool.groups[-1]
+    assert measurements(last) == [
+        "ap_poll", "radio_poll/2.4GHz",  # the bad AP: all but its 5 GHz line
+        "ap_poll", "radio_poll/2.4GHz", "radio_poll/5GHz",
+    ]
+    assert all(f"ap={bad_ap}," in line for line in last[:2])
+    # baselines were committed: a reopened store has the second poll's values
+    reopened = BaselineStore.open(tmp_path)
+    kept = reopened.get(bad_ap, "tx_bytes.2")
+    assert kept is not None and kept.value == 20_000
