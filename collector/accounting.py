@@ -8,6 +8,16 @@ discontinuity, ...) is counted for Prometheus, and the seconds whose traffic is 
 
 Timestamps are whole seconds (the spool writes ``precision=s``); ``interval_s`` is the span the
 deltas cover, ``[time - interval_s, time]``, which the ledger rollup apportions over hours.
+**Coverage is all or nothing per sample:** the radio rows of a sample carry ``interval_s`` only
+when every counter of every radio the sample reports was counted and all cover the same span;
+then that span is audited for the whole AP (its total is exact there). Otherwise (say rx
+counted but tx was ``over_speed``, a radio's sessions counter went down, one radio's counters
+were reset mid-interval) the exact deltas that were counted are still written, without
+``interval_s``: readers cannot place them in an audited span, so they count such rows
+(``rows_without_interval`` in ``pubwifi usage``) and leave them out of totals and coverage,
+and the span is a gap. The failing counter's outcome is counted in
+``pubwifi_counter_deltas_total{reason}`` and ``AccountStats.partial`` counts such samples.
+A row with no counted delta at all carries ``interval_s=0`` (no baseline yet, or none counted).
 A sample is stamped with the whole second its counters belong to on the device's own clock:
 ``time = boot + floor(uptime)``, where ``boot`` is the earliest ``wall - uptime`` seen since the
 device booted (an answer read late only makes that difference larger, so the minimum is the
@@ -55,6 +65,29 @@ class AccountStats:
     lines: int = 0
     deltas: dict[str, int] = field(default_factory=dict)
     set_aside: dict[str, int] = field(default_factory=dict)  # lines by BadPoint reason
+    partial: int = 0  # samples with deltas written without interval_s (not all counted)
+
+
+@dataclass(slots=True)
+class RadioDeltas:
+    """The counted deltas of one radio in one sample (``spans``: their whole-second spans)."""
+
+    radio: RadioSample
+    deltas: dict[str, int] = field(default_factory=dict)
+    spans: set[int] = field(default_factory=set)
+    complete: bool = True  # every counter the radio reports was counted
+
+
+def common_interval(radios: list[RadioDeltas]) -> int | None:
+    """The span every radio row of a sample carries, or None when the sample covers nothing.
+
+    A sample covers ``[time - interval_s, time]`` only if every counter of every radio it
+    reports was counted and all of them cover that same span (module doc).
+    """
+    spans = {span for r in radios for span in r.spans}
+    if len(spans) != 1 or not all(r.complete for r in radios):
+        return None
+    return spans.pop()
 
 
 @dataclass(slots=True)
@@ -110,8 +143,13 @@ class Accountant:
             }
             self._add(out, lambda: AP_INFO.line(AP_INFO.prefix(ap_tags(ap)), fields, seconds))
         radios = [r for r in sample.radios if r.band != Band.WIRED.value] or list(sample.radios)
-        for radio in radios:
-            self._add(out, partial(self._radio_line, ap, sample, radio, seconds))
+        # every counter of every radio first (baselines advance even if a line is set aside)
+        accounted = [self._radio_deltas(ap, sample, radio, seconds) for radio in radios]
+        interval = common_interval(accounted)
+        if interval is None and any(r.deltas for r in accounted):
+            self.stats.partial += 1
+        for radio_deltas in accounted:
+            self._add(out, partial(self._radio_line, ap, radio_deltas, interval, seconds))
         return out
 
     def _add(self, out: Accounted, build: Callable[[], str]) -> None:
@@ -131,34 +169,50 @@ class Accountant:
             prefix = self._ap_prefix[ap.id] = AP_POLL.prefix(ap_tags(ap))
         return prefix
 
-    def _radio_line(self, ap: AccessPoint, sample: Sample, radio: RadioSample, seconds: int) -> str:
+    def _radio_deltas(
+        self, ap: AccessPoint, sample: Sample, radio: RadioSample, seconds: int
+    ) -> RadioDeltas:
+        """The counted deltas of one radio, and whether every counter it reports counted."""
         wall = float(seconds)
         speed = radio.speed_bps // 1_000_000 if radio.speed_bps else None
-        fields: dict[str, FieldValue | None] = {}
-        interval: int | None = None
+        out = RadioDeltas(radio)
         for name, reading, speed_mbps in (
             ("rx_bytes", radio.rx_bytes, speed),
             ("tx_bytes", radio.tx_bytes, speed),
             ("sessions", radio.sessions, None),
         ):
-            if reading is None or sample.uptime is None:
+            if reading is None:
+                continue
+            if sample.uptime is None:
+                out.complete = False
                 continue
             delta = self._delta(
                 ap.id, f"{name}.{radio.index}", reading, sample, radio, wall, speed_mbps
             )
             if delta.delta is not None and delta.reason in COUNTED:
-                fields[name] = delta.delta
-                if interval is None:
-                    interval = span_seconds(delta)
-        fields["interval_s"] = interval if interval is not None else 0
-        fields["clients"] = radio.clients
-        fields["channel"] = radio.channel
-        fields["tx_power_dbm"] = radio.tx_power_dbm
-        # the deltas above are taken (baselines advance) even if the line cannot be built
-        key = (ap.id, radio.band)
+                out.deltas[name] = delta.delta
+                out.spans.add(span_seconds(delta))
+            else:
+                out.complete = False
+        return out
+
+    def _radio_line(
+        self, ap: AccessPoint, radio: RadioDeltas, interval: int | None, seconds: int
+    ) -> str:
+        fields: dict[str, FieldValue | None] = dict(radio.deltas)
+        if not radio.deltas:
+            fields["interval_s"] = 0  # nothing counted: no baseline yet, or every delta failed
+        elif interval is not None:
+            fields["interval_s"] = interval
+        # else: deltas that are exact but cover no audited span (see the module doc)
+        row = radio.radio
+        fields["clients"] = row.clients
+        fields["channel"] = row.channel
+        fields["tx_power_dbm"] = row.tx_power_dbm
+        key = (ap.id, row.band)
         prefix = self._radio_prefix.get(key)
         if prefix is None:
-            prefix = self._radio_prefix[key] = RADIO_POLL.prefix(radio_tags(ap, _band(radio)))
+            prefix = self._radio_prefix[key] = RADIO_POLL.prefix(radio_tags(ap, _band(row)))
         return RADIO_POLL.line(prefix, fields, seconds)
 
     def _delta(

@@ -130,3 +130,90 @@ def test_spool_sink_counts_the_bad_line_and_spools_every_other(
     reopened = BaselineStore.open(tmp_path)
     kept = reopened.get(bad_ap, "tx_bytes.2")
     assert kept is not None and kept.value == 20_000
+
+
+# --- coverage: a poll covers its span only if every counter of every radio counted --------
+
+
+def fields_of(line: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in line.split(" ")[1].split(","))
+
+
+def radio_rows(lines: list[str]) -> dict[str, dict[str, str]]:
+    return {m.split("/")[1]: fields_of(line)
+            for m, line in zip(measurements(lines), lines, strict=True) if "/" in m}
+
+
+def test_first_poll_rows_carry_interval_zero_and_no_deltas(
+    inventory: Inventory, tmp_path: Path
+) -> None:
+    accountant = Accountant(inventory, BaselineStore.open(tmp_path))
+    rows = radio_rows(accountant.account(two_polls(inventory.aps[0].id)[0]).lines)
+    assert {band: (f["interval_s"], "rx_bytes" in f) for band, f in rows.items()} == {
+        "2.4GHz": ("0i", False), "5GHz": ("0i", False),
+    }
+
+
+def five_ghz(rx: int, tx: int, sessions: int, disc: int | None = None) -> RadioSample:
+    """A 5 GHz radio with 64-bit counters (sessions too) on a 1 Mbit/s interface."""
+    return RadioSample(
+        "2", None, "5GHz", CounterValue(rx, 64), CounterValue(tx, 64), speed_bps=1_000_000,
+        discontinuity=disc, sessions=CounterValue(sessions, 64),
+    )
+
+
+SLOW = 1_000_000  # 1 Mbit/s: 300 s carry at most about 39 MB
+
+
+@pytest.mark.parametrize(("fault", "second_5ghz", "third_5ghz"), [
+    ("tx over speed", five_ghz(10_000, 10**9, 9), five_ghz(20_000, 10**9 + 1, 10)),
+    ("sessions down", five_ghz(10_000, 20_000, 2), five_ghz(20_000, 30_000, 3)),
+    ("one radio reset", five_ghz(10, 20, 1, UP0 + 20_000), five_ghz(20, 40, 2, UP0 + 20_000)),
+])
+def test_a_poll_not_wholly_counted_writes_its_deltas_without_interval(
+    inventory: Inventory, tmp_path: Path, fault: str, second_5ghz: RadioSample,
+    third_5ghz: RadioSample,
+) -> None:
+    ap = inventory.aps[0].id
+    accountant = Accountant(inventory, BaselineStore.open(tmp_path))
+    accountant.account(sample(ap, T0, (radio("2.4GHz", "1", 0, 0, 0, speed_bps=SLOW),
+                                       five_ghz(0, 0, 5))))
+    second = (radio("2.4GHz", "1", 1_000, 2_000, 3, speed_bps=SLOW), second_5ghz)
+    rows = radio_rows(accountant.account(sample(ap, T0 + 300, second)).lines)
+    assert "interval_s" not in rows["2.4GHz"] and "interval_s" not in rows["5GHz"], fault
+    assert rows["2.4GHz"]["rx_bytes"] == "1000i"  # exact deltas are kept, for the record
+    assert accountant.stats.partial == 1
+    # the next poll is wholly counted again: both rows cover the same 300 s
+    third = (radio("2.4GHz", "1", 2_000, 4_000, 6, speed_bps=SLOW), third_5ghz)
+    rows = radio_rows(accountant.account(sample(ap, T0 + 600, third)).lines)
+    assert (rows["2.4GHz"]["interval_s"], rows["5GHz"]["interval_s"]) == ("300i", "300i")
+    assert accountant.stats.partial == 1
+
+
+def test_usage_and_ledger_leave_a_partial_poll_out_of_totals_and_coverage(
+    inventory: Inventory, tmp_path: Path
+) -> None:
+    from fake_influxql import FakeInfluxQL
+
+    from collector.rollup import roll_up
+    from collector.usage import usage_from_polls
+
+    ap = inventory.aps[0].id
+    accountant = Accountant(inventory, BaselineStore.open(tmp_path))
+    db = FakeInfluxQL()
+    hour = T0 - T0 % 3600
+    tx5 = 0
+    for step, t in enumerate(range(hour, hour + 3601, 300)):
+        tx5 += 10**9 if step == 4 else 1_000  # poll 4: 5 GHz tx over speed
+        db.write(accountant.account(sample(ap, t, (
+            radio("2.4GHz", "1", 100 * step, 10 * step, step, speed_bps=SLOW),
+            radio("5GHz", "2", 1_000 * step, tx5, step, speed_bps=SLOW),
+        ))).lines)
+    report = usage_from_polls(db, hour, hour + 3600, ap=ap)
+    (usage,) = report.aps
+    assert usage.covered_s == 3600 - 300 and report.without_interval == 2
+    assert usage.rx_bytes == (100 + 1_000) * (12 - 1)  # poll 4's deltas are not in the total
+    out = FakeInfluxQL()
+    roll_up(db, out.write, [inventory.aps[0]], [hour])
+    (point,) = [f for (m, tags, ts), f in out.points.items() if dict(tags)["ap"] == ap]
+    assert (point["covered_s"], point["rx_bytes"]) == (usage.covered_s, usage.rx_bytes)
