@@ -8,6 +8,16 @@ discontinuity, ...) is counted for Prometheus, and the seconds whose traffic is 
 
 Timestamps are whole seconds (the spool writes ``precision=s``); ``interval_s`` is the span the
 deltas cover, ``[time - interval_s, time]``, which the ledger rollup apportions over hours.
+**Coverage is all or nothing per sample:** the radio rows of a sample carry ``interval_s`` only
+when every counter of every radio the sample reports was counted and all cover the same span;
+then that span is audited for the whole AP (its total is exact there). Otherwise (say rx
+counted but tx was ``over_speed``, a radio's sessions counter went down, one radio's counters
+were reset mid-interval) the exact deltas that were counted are still written, without
+``interval_s``: readers cannot place them in an audited span, so they count such rows
+(``rows_without_interval`` in ``pubwifi usage``) and leave them out of totals and coverage,
+and the span is a gap. The failing counter's outcome is counted in
+``pubwifi_counter_deltas_total{reason}`` and ``AccountStats.partial`` counts such samples.
+A row with no counted delta at all carries ``interval_s=0`` (no baseline yet, or none counted).
 A sample is stamped with the whole second its counters belong to on the device's own clock:
 ``time = boot + floor(uptime)``, where ``boot`` is the earliest ``wall - uptime`` seen since the
 device booted (an answer read late only makes that difference larger, so the minimum is the
@@ -16,6 +26,13 @@ consecutive stamps then advance exactly as the device's sysUpTime does, so neith
 taken across a second boundary nor an answer read late lands in the wrong second.
 Wired interfaces are accounted only on APs with no radio rows (a generic Linux host), so an
 uplink never counts the radios' traffic twice.
+
+One bad value (a NaN transmit power, a model string that is not UTF-8, an integer outside
+int64) sets aside only the line it is in: :meth:`Accountant.account` returns the other lines of
+the sample and the :class:`~collector.influx.lineproto.BadPoint` of each line set aside, for the
+caller to count (``pubwifi_points_set_aside_total{reason}``). The counter baselines of a radio
+whose line is set aside have advanced all the same, so its deltas for that poll are lost: that
+is what the set-aside count stands for (and the interval shows as a gap in coverage).
 """
 
 from __future__ import annotations
@@ -23,11 +40,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from collector.baselines import BaselineStore
 from collector.counters import Delta, Reason, counter_delta
 from collector.counters import Sample as CounterSample
-from collector.influx.lineproto import FieldValue
+from collector.influx.lineproto import BadPoint, FieldValue
 from collector.influx.schema import AP_INFO, AP_POLL, RADIO_POLL, Band, ap_tags, radio_tags
 from collector.inventory.model import AccessPoint, Inventory
 from collector.poll.sample import CounterValue, RadioSample, Sample
@@ -46,6 +64,38 @@ class AccountStats:
     up: int = 0
     lines: int = 0
     deltas: dict[str, int] = field(default_factory=dict)
+    set_aside: dict[str, int] = field(default_factory=dict)  # lines by BadPoint reason
+    partial: int = 0  # samples with deltas written without interval_s (not all counted)
+
+
+@dataclass(slots=True)
+class RadioDeltas:
+    """The counted deltas of one radio in one sample (``spans``: their whole-second spans)."""
+
+    radio: RadioSample
+    deltas: dict[str, int] = field(default_factory=dict)
+    spans: set[int] = field(default_factory=set)
+    complete: bool = True  # every counter the radio reports was counted
+
+
+def common_interval(radios: list[RadioDeltas]) -> int | None:
+    """The span every radio row of a sample carries, or None when the sample covers nothing.
+
+    A sample covers ``[time - interval_s, time]`` only if every counter of every radio it
+    reports was counted and all of them cover that same span (module doc).
+    """
+    spans = {span for r in radios for span in r.spans}
+    if len(spans) != 1 or not all(r.complete for r in radios):
+        return None
+    return spans.pop()
+
+
+@dataclass(slots=True)
+class Accounted:
+    """The lines of one sample, and why each line that could not be built was set aside."""
+
+    lines: list[str] = field(default_factory=list)
+    set_aside: list[BadPoint] = field(default_factory=list)
 
 
 class Accountant:
@@ -63,28 +113,26 @@ class Accountant:
         self._info: dict[str, tuple[str | None, str | None]] = {}
         self._clock = DeviceClock()
 
-    def lines(self, sample: Sample) -> list[str]:
-        """The lines for one sample; baselines advance (commit them before spooling the lines)."""
+    def account(self, sample: Sample) -> Accounted:
+        """The lines for one sample; baselines advance (commit them before spooling the lines).
+
+        A line that cannot be built (:class:`BadPoint`) is left out and reported in
+        :attr:`Accounted.set_aside`; the sample's other lines are unaffected.
+        """
         ap = self.inventory.ap(sample.ap_id)
         seconds = self._clock.second(sample)
         self.stats.samples += 1
-        prefix = self._ap_prefix.get(ap.id)
-        if prefix is None:
-            prefix = self._ap_prefix[ap.id] = AP_POLL.prefix(ap_tags(ap))
+        out = Accounted()
         if not sample.up:
-            return [AP_POLL.line(prefix, {"up": 0}, seconds)]
+            self._add(out, lambda: AP_POLL.line(self._ap_poll_prefix(ap), {"up": 0}, seconds))
+            return out
         self.stats.up += 1
-        out = [
-            AP_POLL.line(
-                prefix,
-                {
-                    "up": 1,
-                    "uptime_s": None if sample.uptime is None else sample.uptime // 100,
-                    "response_ms": round(sample.elapsed_s * 1000, 3),
-                },
-                seconds,
-            )
-        ]
+        poll_fields: dict[str, FieldValue | None] = {
+            "up": 1,
+            "uptime_s": None if sample.uptime is None else sample.uptime // 100,
+            "response_ms": round(sample.elapsed_s * 1000, 3),
+        }
+        self._add(out, lambda: AP_POLL.line(self._ap_poll_prefix(ap), poll_fields, seconds))
         info = (sample.model, sample.firmware)
         if info != self._info.get(ap.id) and any(info):
             self._info[ap.id] = info
@@ -93,40 +141,78 @@ class Accountant:
                 "firmware": sample.firmware,
                 "reported_standard": sample.standard,
             }
-            out.append(AP_INFO.line(AP_INFO.prefix(ap_tags(ap)), fields, seconds))
+            self._add(out, lambda: AP_INFO.line(AP_INFO.prefix(ap_tags(ap)), fields, seconds))
         radios = [r for r in sample.radios if r.band != Band.WIRED.value] or list(sample.radios)
-        for radio in radios:
-            out.append(self._radio_line(ap, sample, radio, seconds))
-        self.stats.lines += len(out)
+        # every counter of every radio first (baselines advance even if a line is set aside)
+        accounted = [self._radio_deltas(ap, sample, radio, seconds) for radio in radios]
+        interval = common_interval(accounted)
+        if interval is None and any(r.deltas for r in accounted):
+            self.stats.partial += 1
+        for radio_deltas in accounted:
+            self._add(out, partial(self._radio_line, ap, radio_deltas, interval, seconds))
         return out
 
-    def _radio_line(self, ap: AccessPoint, sample: Sample, radio: RadioSample, seconds: int) -> str:
-        key = (ap.id, radio.band)
-        prefix = self._radio_prefix.get(key)
+    def _add(self, out: Accounted, build: Callable[[], str]) -> None:
+        """Append the line ``build`` makes, or set it aside (counted) if it cannot be made."""
+        try:
+            line = build()
+        except BadPoint as error:
+            out.set_aside.append(error)
+            self.stats.set_aside[error.reason] = self.stats.set_aside.get(error.reason, 0) + 1
+            return
+        out.lines.append(line)
+        self.stats.lines += 1
+
+    def _ap_poll_prefix(self, ap: AccessPoint) -> str:
+        prefix = self._ap_prefix.get(ap.id)
         if prefix is None:
-            prefix = self._radio_prefix[key] = RADIO_POLL.prefix(radio_tags(ap, Band(radio.band)))
+            prefix = self._ap_prefix[ap.id] = AP_POLL.prefix(ap_tags(ap))
+        return prefix
+
+    def _radio_deltas(
+        self, ap: AccessPoint, sample: Sample, radio: RadioSample, seconds: int
+    ) -> RadioDeltas:
+        """The counted deltas of one radio, and whether every counter it reports counted."""
         wall = float(seconds)
         speed = radio.speed_bps // 1_000_000 if radio.speed_bps else None
-        fields: dict[str, FieldValue | None] = {}
-        interval: int | None = None
+        out = RadioDeltas(radio)
         for name, reading, speed_mbps in (
             ("rx_bytes", radio.rx_bytes, speed),
             ("tx_bytes", radio.tx_bytes, speed),
             ("sessions", radio.sessions, None),
         ):
-            if reading is None or sample.uptime is None:
+            if reading is None:
+                continue
+            if sample.uptime is None:
+                out.complete = False
                 continue
             delta = self._delta(
                 ap.id, f"{name}.{radio.index}", reading, sample, radio, wall, speed_mbps
             )
             if delta.delta is not None and delta.reason in COUNTED:
-                fields[name] = delta.delta
-                if interval is None:
-                    interval = span_seconds(delta)
-        fields["interval_s"] = interval if interval is not None else 0
-        fields["clients"] = radio.clients
-        fields["channel"] = radio.channel
-        fields["tx_power_dbm"] = radio.tx_power_dbm
+                out.deltas[name] = delta.delta
+                out.spans.add(span_seconds(delta))
+            else:
+                out.complete = False
+        return out
+
+    def _radio_line(
+        self, ap: AccessPoint, radio: RadioDeltas, interval: int | None, seconds: int
+    ) -> str:
+        fields: dict[str, FieldValue | None] = dict(radio.deltas)
+        if not radio.deltas:
+            fields["interval_s"] = 0  # nothing counted: no baseline yet, or every delta failed
+        elif interval is not None:
+            fields["interval_s"] = interval
+        # else: deltas that are exact but cover no audited span (see the module doc)
+        row = radio.radio
+        fields["clients"] = row.clients
+        fields["channel"] = row.channel
+        fields["tx_power_dbm"] = row.tx_power_dbm
+        key = (ap.id, row.band)
+        prefix = self._radio_prefix.get(key)
+        if prefix is None:
+            prefix = self._radio_prefix[key] = RADIO_POLL.prefix(radio_tags(ap, _band(row)))
         return RADIO_POLL.line(prefix, fields, seconds)
 
     def _delta(
@@ -155,6 +241,13 @@ class Accountant:
         if self.on_delta is not None:
             self.on_delta(delta)
         return delta
+
+
+def _band(radio: RadioSample) -> Band:
+    try:
+        return Band(radio.band)
+    except ValueError:
+        raise BadPoint("schema", f"band {radio.band!r} is not a band tag value") from None
 
 
 def span_seconds(delta: Delta) -> int:

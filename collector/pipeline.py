@@ -25,7 +25,6 @@ from collector.baselines import BaselineStore
 from collector.counters import Delta
 from collector.errors import InputError
 from collector.influx.hooks import NoMetrics, SpoolMetrics
-from collector.influx.lineproto import BadPoint
 from collector.influx.shipper import Shipper
 from collector.influx.spool import Spool
 from collector.influx.v1 import V1Writer
@@ -76,13 +75,15 @@ class SpoolSink:
             if metrics is not None:
                 self._observe(metrics, sample)
             try:
-                lines.extend(self.accountant.lines(sample))
-            except BadPoint as error:
-                log.warning("point of %s set aside: %s", sample.ap_id, error)
-                self.spool_metrics.points_set_aside(1, error.reason)
+                accounted = self.accountant.account(sample)
             except KeyError:
                 log.warning("sample for %s, which is not in the inventory, ignored", sample.ap_id)
                 self.spool_metrics.points_set_aside(1, "unknown_ap")
+                continue
+            lines.extend(accounted.lines)  # one bad line never drops the sample's others
+            for error in accounted.set_aside:
+                log.warning("point of %s set aside: %s", sample.ap_id, error)
+                self.spool_metrics.points_set_aside(1, error.reason)
         self.baselines.commit()  # durable before the points computed from them
         if lines:
             self.spool.append(lines)

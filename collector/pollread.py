@@ -88,7 +88,12 @@ def district_values(client: QueryClient) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Delta:
-    """One stored delta of one radio: ``[end - interval_s, end)``; missing fields are 0."""
+    """One stored delta of one radio: ``[end - interval_s, end)``; missing fields are 0.
+
+    A row with ``interval_s`` holds a delta for every counter its radio reports (the
+    accountant writes ``interval_s`` only then), so a missing field is a counter the radio
+    does not have. Rows with deltas but no ``interval_s`` are not decoded into a Delta at all.
+    """
 
     ap: str
     band: str
@@ -121,7 +126,7 @@ class Decoded:
 
     deltas: list[Delta]
     sums: list[RadioSum]
-    without_interval: int  # rows with a delta but no interval_s: unusable, counted
+    without_interval: int  # rows with a delta but no interval_s (a poll not wholly counted)
     stored_tags: dict[str, dict[str, str]]
 
 

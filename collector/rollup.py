@@ -8,9 +8,14 @@ daily point is the exact sum of the day's 24 hourly points: those computed in th
 plus the stored ones of its other hours (:mod:`collector.rollup_stored`); if any of those is
 missing, they are recomputed from ``radio_poll`` and written again.
 
-Fields: ``rx_bytes``, ``tx_bytes``, ``sessions`` as above; ``covered_s`` is the most any one
-radio of the AP had covered in the hour (radios are polled together, so this is the AP's
-coverage; a radio without deltas does not lower it). Daily ``covered_s`` is the sum of the
+Fields: ``rx_bytes``, ``tx_bytes``, ``sessions`` as above; ``covered_s`` is the least any
+radio of the AP that has covered time in the hour had covered: the seconds where every radio is
+counted, the same rule as ``pubwifi usage`` (:func:`collector.usage.usage_from_polls`, the
+intersection of the radios' spans; a radio with no covered time in the hour does not lower it).
+The accountant writes ``interval_s`` on all radio rows of a poll or on none, with one span
+(:mod:`collector.accounting`), so within an hour one radio's covered spans lie inside
+another's and the least sum is exactly that intersection; it is larger only if two different
+radios each went missing from a poll in the same hour. Daily ``covered_s`` is the sum of the
 hours'. Every AP in the inventory gets a point each hour (zeros with ``covered_s=0`` when
 nothing was stored), so "no data" is visible; APs with stored data that are not in the
 inventory are rolled up with their stored tags and counted.
@@ -73,7 +78,9 @@ class ApHour:
 
     @property
     def covered_s(self) -> int:
-        return min(HOUR_S, max(self.covered_ms.values(), default=0) // 1000)
+        """Seconds every radio with covered time in the hour was counted (module doc)."""
+        covered = [ms for ms in self.covered_ms.values() if ms > 0]
+        return min(HOUR_S, min(covered, default=0) // 1000)
 
 
 @dataclass(slots=True)
@@ -88,7 +95,7 @@ class RollupResult:
     too_long_rx_bytes: int = 0
     too_long_tx_bytes: int = 0
     too_long_sessions: int = 0
-    without_interval: int = 0  # rows with deltas but no interval_s (seen near hour starts)
+    without_interval: int = 0  # rows with deltas, no interval_s (of those read raw: hour starts)
     bad_deltas: int = 0  # negative values
     bad_tags: int = 0  # APs outside the inventory whose stored tags do not fit the schema
     hours_from_ledger: int = 0  # hours of completed days summed from stored hourly points

@@ -6,15 +6,18 @@ time is inside). Deltas that straddle ``start`` or ``end`` are left out and thei
 gap (those ending inside the window are counted in ``deltas_left_out``). Per AP: bytes each
 way and sessions summed over its radios, ``first_sample`` (start of the earliest counted span),
 ``last_sample`` (end of the latest), ``covered_s`` (the seconds covered by a counted span on
-every radio the AP reported in the window: an AP total is exact only where all its radios are
-counted) and ``gap_s = end - start - covered_s``. With the same deltas the
+every radio with covered time in the window: an AP total is exact only where all its radios
+are counted; rows without ``interval_s``, written when not every counter of a poll counted,
+are counted in ``rows_without_interval`` and cover nothing) and ``gap_s = end - start -
+covered_s``. With the same deltas the
 totals are exact to the byte. Reads go in time slices (and by district for the whole fleet), so
 memory stays bounded; for months of the whole fleet use :func:`usage_from_ledger`.
 
 :func:`usage_from_ledger` sums the ledger instead (``ap_usage_daily`` for whole KST days,
 ``ap_usage_hourly`` for the hours around them); the window must start and end on whole hours.
-There ``covered_s`` is the ledger's (per hour, the best-covered radio), the sample times are not
-known, and ``missing_buckets`` says how many hours/days had no ledger point (not rolled up).
+There ``covered_s`` is the ledger's (per hour, the least-covered radio: the same rule), the
+sample times are not known, and ``missing_buckets`` says how many hours/days had no ledger
+point (not rolled up).
 """
 
 from __future__ import annotations
@@ -192,8 +195,8 @@ def usage_from_polls(
                 usage._spans.setdefault(d.band, []).append((d.start, d.end))
         for usage in aps.values():  # keep the span lists short: merge after every slice
             usage._spans = {band: merge_spans(s) for band, s in usage._spans.items()}
-    for usage in aps.values():
-        covered = intersect_all(list(usage._spans.values()))
+    for usage in aps.values():  # radios with only zero-length spans (no baseline) do not count
+        covered = intersect_all([spans for spans in usage._spans.values() if spans])
         usage.covered_s = sum(e - s for s, e in covered)
         usage.gap_s = end - start - usage.covered_s
     report.aps = sorted(aps.values(), key=lambda a: a.ap)

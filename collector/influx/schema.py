@@ -150,7 +150,11 @@ RADIO_POLL = Measurement(
         Field("rx_bytes", Kind.INT, "bytes received since the previous poll (exact delta)"),
         Field("tx_bytes", Kind.INT, "bytes sent since the previous poll (exact delta)"),
         Field("sessions", Kind.INT, "new client sessions since the previous poll"),
-        Field("interval_s", Kind.INT, "seconds the deltas cover (0: no baseline yet)"),
+        Field(
+            "interval_s",
+            Kind.INT,
+            "seconds the deltas cover (0: none counted; absent: the poll was not wholly counted)",
+        ),
         Field("clients", Kind.INT, "clients associated now"),
         Field("channel", Kind.INT, "radio channel number"),
         Field("tx_power_dbm", Kind.FLOAT, "transmit power, dBm"),

@@ -19,15 +19,18 @@ A backfill continues exactly from an earlier one that ended at its ``start``; it
 rewrite a period an earlier backfill already covered (delete ``DATA_DIR/backfill`` to redo).
 
 **32-bit counters.** A Counter32 delta is exact only if the counter cannot have wrapped once
-more unseen. :func:`collector.counters.counter_delta` calls a delta ``ambiguous_gap`` (no
-delta) when one more wrap would still fit under the interface's speed (Aruba's profile bounds
-its radios by the fastest Aruba radio per band: 688 Mbit/s at 2.4 GHz, 5,765 at 5 GHz, which
-allows about 45 s and 3 s between samples). So for APs with 32-bit counters each step is split
-into ``k`` sub-steps (``k`` divides the step), the fewest that keep every delta unambiguous
-under both that speed rule and the AP's own peak traffic (an exact bound of the model); when a
-radio would need more than ``max_substeps`` (default 3: live collection's 300 s at a 15 min
-step), its deltas stay ``ambiguous_gap`` exactly as live polling would record them: counted
-in the summary (``deltas``, ``incomplete_aps``), never guessed.
+more unseen. :func:`collector.counters.counter_delta` can rule that out only with the
+interface's speed (``ifHighSpeed``): it calls a delta ``ambiguous_gap`` (no delta) when one more
+wrap would still fit under what the interface can carry in the span. A radio that reports no
+speed is bounded by nothing: its deltas take the classic single-wrap assumption, in live
+polling as here (Aruba's profile reads no ``ifHighSpeed`` and the accountant has no nominal
+speed for it, so its Counter32 deltas are not speed-checked). So for APs with 32-bit counters
+each step is split into ``k`` sub-steps (``k`` divides the step), the fewest that keep every
+delta exact under the AP's own peak traffic (an exact bound of the model: fewer than 2^32
+bytes between two samples) and, for radios that report a speed, unambiguous under the speed
+rule; when a radio would need more than ``max_substeps`` (default 3: live collection's 300 s
+at a 15 min step), its deltas stay ``ambiguous_gap`` exactly as live polling would record
+them: counted in the summary (``deltas``, ``incomplete_aps``), never guessed.
 """
 
 from __future__ import annotations
@@ -208,13 +211,10 @@ class Backfill:
         return sampler
 
     def _speed_bounds(self, ap: AccessPoint, template: Sample) -> list[int | None]:
-        """Per radio with 32-bit octet counters: the speed the accountant bounds them by."""
-        bounds: Mapping[str, Mapping[str, int]] = getattr(
-            self.pipeline.sink.accountant, "max_speed_mbps", {}
-        )
+        """Per radio with 32-bit octet counters: the speed counter_delta bounds them by
+        (the reported ``ifHighSpeed``; None where the platform reports none)."""
         return [
-            radio.speed_bps // 1_000_000 if radio.speed_bps
-            else bounds.get(ap.platform, {}).get(radio.band)
+            radio.speed_bps // 1_000_000 if radio.speed_bps else None
             for radio in template.radios
             if any(c is not None and c.bits < 64 for c in (radio.rx_bytes, radio.tx_bytes))
         ]

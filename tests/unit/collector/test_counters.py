@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pytest
@@ -349,6 +350,135 @@ def test_any_two_readings_give_a_bounded_answer(prev, cur):
         assert d.seconds == 0
         return
     assert 0 <= d.delta < 2**32  # never more than one wrap, never 2^32 added on a reboot
+    most = max_bytes(cur.speed_mbps, d.seconds, 10**6)
+    assert most is None or d.delta <= most
+    assert d.seconds + d.lost_seconds == pytest.approx(cur.wall_time - prev.wall_time)
+
+
+# --- property: injected faults (64-bit decreases, over-speed jumps) -----------------------
+
+
+def _continuous(draw, prev_up: int, cs: int) -> int:
+    """A current sysUpTime that advanced like the wall clock (within the slack), mod 2^32."""
+    jitter = draw(st.integers(max(-cs, -_slack_cs(cs) + 60), _slack_cs(cs) - 60))
+    return (prev_up + cs + jitter) % UPTIME_MODULUS
+
+
+@st.composite
+def went_down_64(draw):
+    """A Counter64 that goes down with no reboot, no reset, and not just after a boot."""
+    cs = draw(st.integers(1_000, 8_640_000))
+    prev_up = draw(st.integers(_slack_cs(cs), UPTIME_MODULUS - 1))  # not just after a boot
+    speed = draw(st.sampled_from([None, 0, 10, 1000, 100_000]))
+    prev_value = draw(st.integers(1, 2**64 - 1))
+    cur_value = draw(st.integers(0, prev_value - 1))
+    disc = draw(st.one_of(st.none(), st.integers(0, UPTIME_MODULUS - 1)))
+    prev = s64(prev_value, prev_up, T0, discontinuity_ticks=disc, speed_mbps=speed)
+    cur_disc = draw(st.sampled_from([disc, None]))  # unchanged, or not read this time
+    cur = s64(
+        cur_value, _continuous(draw, prev_up, cs), T0 + cs / 100,
+        discontinuity_ticks=cur_disc, speed_mbps=speed,
+    )
+    return prev, cur
+
+
+@settings(max_examples=300, deadline=None)
+@given(went_down_64())
+def test_a_64_bit_counter_going_down_gives_no_delta_and_loses_the_interval(readings):
+    prev, cur = readings
+    d = counter_delta(prev, cur)
+    assert (d.delta, d.reason) == (None, Reason.COUNTER_WENT_DOWN)
+    assert d.seconds == 0 and d.lost_seconds == pytest.approx(cur.wall_time - prev.wall_time)
+    # and the next reading continues from the lower value: nothing is carried over
+    later = s64(
+        cur.value + 5, (cur.uptime_ticks + 30_000) % UPTIME_MODULUS, cur.wall_time + 300,
+        discontinuity_ticks=cur.discontinuity_ticks, speed_mbps=None,
+    )
+    assert (counter_delta(cur, later).delta, counter_delta(cur, later).reason) == (5, Reason.OK)
+
+
+@st.composite
+def over_speed_jumps(draw):
+    """A counter that moves by more than ifHighSpeed allows over a continuous interval."""
+    width = draw(st.sampled_from([32, 64]))
+    cs = draw(st.integers(100, 8_640_000 if width == 64 else 60_000))
+    # a Counter32 can only show a jump above the line rate if that rate fits under 2^32
+    speed = draw(st.integers(1, 100_000 if width == 64 else 50))
+    elapsed = (T0 + cs / 100) - T0  # as counter_delta computes it, float rounding included
+    most = max_bytes(speed, elapsed, CLOCK_SLACK_S + CLOCK_DRIFT * elapsed)
+    assert most is not None and most < 2**width - 1
+    low = math.floor(most) + 1
+    jump = draw(st.integers(low, 2**width - 1))
+    prev_up = draw(st.integers(_slack_cs(cs), UPTIME_MODULUS - 1))  # not just after a boot
+    # a Counter32 may wrap on the way; a Counter64 that "wraps" went down (test above)
+    prev_value = draw(st.integers(0, 2**width - 1 - (jump if width == 64 else 0)))
+    prev = Sample(prev_value, width, prev_up, T0, None, speed)
+    cur_value = (prev_value + jump) % 2**width
+    cur = Sample(cur_value, width, _continuous(draw, prev_up, cs), T0 + cs / 100, None, speed)
+    return prev, cur, jump
+
+
+@settings(max_examples=300, deadline=None)
+@given(over_speed_jumps())
+def test_a_jump_above_the_interface_speed_is_discarded_and_counted(readings):
+    prev, cur, jump = readings
+    d = counter_delta(prev, cur)
+    event(f"{cur.width}-bit {'wrapped' if cur.value < prev.value else 'up'}")
+    assert (d.delta, d.reason) == (None, Reason.OVER_SPEED), jump
+    assert d.seconds == 0 and d.lost_seconds == pytest.approx(cur.wall_time - prev.wall_time)
+
+
+@st.composite
+def nearby_readings(draw, width: int):
+    """Two readings of one counter, often continuous in uptime (the interesting cases)."""
+    prev = draw(_any_reading(width))
+    if draw(st.booleans()):
+        return prev, draw(_any_reading(width))
+    cs = draw(st.integers(1, 8_640_000))
+    up = draw(
+        st.one_of(
+            st.just(_continuous(draw, prev.uptime_ticks, cs)),
+            st.integers(0, UPTIME_MODULUS - 1),
+        )
+    )
+    disc = draw(st.sampled_from([prev.discontinuity_ticks, None, (up - 100) % UPTIME_MODULUS]))
+    cur = Sample(
+        draw(st.integers(0, 2**width - 1)), width, up, prev.wall_time + cs / 100, disc,
+        draw(st.sampled_from([prev.speed_mbps, None])),
+    )
+    return prev, cur
+
+
+def _any_reading(width: int):
+    return st.builds(
+        Sample,
+        value=st.integers(0, 2**width - 1),
+        width=st.just(width),
+        uptime_ticks=st.integers(0, UPTIME_MODULUS - 1),
+        wall_time=st.floats(T0 - 10**6, T0 + 10**6),
+        discontinuity_ticks=st.one_of(st.none(), st.integers(0, UPTIME_MODULUS - 1)),
+        speed_mbps=st.one_of(st.none(), st.integers(0, 100_000)),
+    )
+
+
+@pytest.mark.parametrize("width", [32, 64])
+@settings(max_examples=500, deadline=None)
+@given(data=st.data())
+def test_any_two_readings_give_one_of_the_allowed_answers(width, data):
+    prev, cur = data.draw(nearby_readings(width))
+    d = counter_delta(prev, cur)
+    event(f"{width}-bit: {d.reason}")
+    assert d.lost_seconds >= 0 and d.seconds >= 0
+    if d.delta is None:
+        assert d.seconds == 0
+        return
+    # the plain difference, one wrap (32-bit only), or the raw value since a reboot or reset
+    allowed = {cur.value - prev.value, cur.value}
+    if width == 32:
+        allowed.add(cur.value - prev.value + 2**32)
+    assert d.delta in allowed and 0 <= d.delta < 2**width
+    if width == 64 and cur.value < prev.value:
+        assert d.reason in (Reason.REBOOT, Reason.DISCONTINUITY)  # never a 64-bit wrap
     most = max_bytes(cur.speed_mbps, d.seconds, 10**6)
     assert most is None or d.delta <= most
     assert d.seconds + d.lost_seconds == pytest.approx(cur.wall_time - prev.wall_time)

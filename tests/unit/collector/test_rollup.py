@@ -100,10 +100,10 @@ def test_deltas_across_hour_boundaries_apportion_exactly(tmp_path: Path) -> None
         "rx_bytes": 60 + 1800,
         "tx_bytes": 500,
         "sessions": 1 + 2,
-        "covered_s": 1800,  # the best-covered radio
+        "covered_s": 60,  # only where both radios are counted: [H0 - 60, H0)
     }
     assert hourly[(ap.id, H0)]["rx_bytes"] == 60 + 3600 + 7
-    assert hourly[(ap.id, H0)]["covered_s"] == 3600
+    assert hourly[(ap.id, H0)]["covered_s"] == 60  # the 2.4 GHz radio: [H0, H0 + 60)
     assert hourly[(ap.id, H0)]["sessions"] == 2 + 5 + 1
     assert hourly[(ap.id, H0 + HOUR_S)]["rx_bytes"] == 1800
     assert sum(v["rx_bytes"] for v in hourly.values()) == 120 + 7200 + 7
@@ -111,6 +111,56 @@ def test_deltas_across_hour_boundaries_apportion_exactly(tmp_path: Path) -> None
     assert hourly[(aps[1].id, H0)] == {"rx_bytes": 0, "tx_bytes": 0, "sessions": 0, "covered_s": 0}
     assert result.too_long == 0 and result.days == [date(2024, 12, 31)]  # its last hour closed it
     assert ledger(out, "ap_usage_daily")[(ap.id, H0 - DAY_S)]["rx_bytes"] == 1860
+
+
+def test_ledger_coverage_is_where_every_radio_counted_as_in_usage(tmp_path: Path) -> None:
+    """Polls every 300 s on the hour grid: some not wholly counted (deltas, no interval_s),
+    a radio missing from some polls, first samples: the ledger's hourly covered_s and totals
+    equal ``usage_from_polls`` for each hour, and rows without interval_s count nowhere."""
+    from collector.usage import usage_from_polls
+
+    aps = fleet(tmp_path, 3)
+    rng = random.Random(7)
+    deltas: list[tuple[AccessPoint, Band, int, int | None, int, int, int]] = []
+    expected_covered: dict[tuple[str, int], int] = {}
+    for ap in aps:
+        for t in range(H0 + 300, H0 + 6 * HOUR_S + 1, 300):
+            kind = rng.choice(["all", "all", "all", "partial", "first", "no_5ghz"])
+            bands = [Band.GHZ_2_4] if kind == "no_5ghz" else [Band.GHZ_2_4, Band.GHZ_5]
+            for band in bands:
+                rx, tx, s = rng.randrange(10**9), rng.randrange(10**8), rng.randrange(9)
+                if kind == "first":
+                    deltas.append((ap, band, t, 0, 0, 0, 0))
+                else:
+                    deltas.append((ap, band, t, None if kind == "partial" else 300, rx, tx, s))
+            hour = (t - 1) - (t - 1) % HOUR_S
+            if kind == "all":
+                key = (ap.id, hour)
+                expected_covered[key] = expected_covered.get(key, 0) + 300
+    db = FakeInfluxQL()
+    store(db, deltas)  # type: ignore[arg-type]
+    out = FakeInfluxQL()
+    hours = range(H0, H0 + 6 * HOUR_S, HOUR_S)
+    result = roll_up(db, out.write, aps, hours, edge_s=HOUR_S - 1)
+    hourly = ledger(out, "ap_usage_hourly")
+    # edge_s: every row is read raw, each in the hour holding its timestamp
+    partial_rows = sum(1 for d in deltas if d[3] is None and d[2] < H0 + 6 * HOUR_S)
+    assert partial_rows and result.without_interval == partial_rows
+    for hour in hours:
+        usage = {u.ap: u for u in usage_from_polls(db, hour, hour + HOUR_S, inventory=aps).aps}
+        for ap in aps:
+            point, polled = hourly[(ap.id, hour)], usage[ap.id]
+            # a poll without the 5 GHz row covers only the 2.4 GHz radio: not the AP, as the
+            # 5 GHz radio reports in every hour here (it would not lower coverage otherwise)
+            expected = expected_covered.get((ap.id, hour), 0)
+            assert point["covered_s"] == polled.covered_s == expected, (ap.id, hour)
+            assert (point["rx_bytes"], point["tx_bytes"], point["sessions"]) == (
+                polled.rx_bytes, polled.tx_bytes, polled.sessions
+            )
+            assert polled.rx_bytes == sum(
+                d[4] for d in deltas
+                if d[0] is ap and d[3] is not None and hour < d[2] <= hour + HOUR_S
+            )
 
 
 def test_month_of_daily_points_equals_the_sum_of_deltas(tmp_path: Path) -> None:

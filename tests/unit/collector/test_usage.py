@@ -63,6 +63,28 @@ def test_totals_first_last_and_gaps(tmp_path: Path) -> None:
     assert total["aps_with_gaps"] == 2
 
 
+def test_a_radio_without_covered_time_does_not_zero_the_coverage(tmp_path: Path) -> None:
+    """A radio with only ``interval_s=0`` rows (no baseline, or nothing counted) or only rows
+    without ``interval_s`` has no covered time: like the ledger, coverage is the intersection
+    of the radios that have some; rows without interval_s are counted and left out."""
+    aps = fleet(tmp_path, 1)
+    ap = aps[0]
+    db = FakeInfluxQL()
+    store(db, [
+        (ap, Band.GHZ_2_4, H0 + 300, 300, 100, 10, 1),
+        (ap, Band.GHZ_2_4, H0 + 600, 300, 200, 20, 2),
+        (ap, Band.GHZ_5, H0 + 300, 0, 0, 0, 0),  # first sample of a radio
+        (ap, Band.GHZ_6, H0 + 600, None, 999, 999, 9),  # deltas, poll not wholly counted
+    ])  # type: ignore[list-item]
+    report = usage_from_polls(db, H0, H0 + HOUR_S, inventory=aps)
+    (usage,) = report.aps
+    assert (usage.rx_bytes, usage.covered_s, report.without_interval) == (300, 600, 1)
+    out = FakeInfluxQL()
+    roll_up(db, out.write, aps, [H0], edge_s=HOUR_S - 1)
+    hourly = {dict(t)["ap"]: f for (m, t, _), f in out.points.items() if m == "ap_usage_hourly"}
+    assert (hourly[ap.id]["rx_bytes"], hourly[ap.id]["covered_s"]) == (300, 600)
+
+
 def test_window_ends_and_slices_never_double_count(tmp_path: Path) -> None:
     aps = fleet(tmp_path, 3)
     deltas = polls(aps, H0, H0 + 6 * HOUR_S, random.Random(2), gap_every=6)
