@@ -14,9 +14,7 @@ the test order. Run: ``.venv/bin/pytest tests/integration/test_lab_acceptance.py
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import socket
 import subprocess
 import time
@@ -25,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import netsnmp
 import pytest
 from labproc import (
     LAB_ENV,
@@ -52,10 +51,7 @@ from collector.profiles.schema import MibObject, Profile, load_profiles
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(
-        shutil.which("snmpget") is None or shutil.which("snmpbulkwalk") is None,
-        reason="net-snmp command-line clients missing (Debian package 'snmp')",
-    ),
+    pytest.mark.needs("snmpget", "snmpbulkwalk"),  # net-snmp's clients (conftest.py)
 ]
 
 PLATFORMS = ("cisco_ios_ap", "aruba_instant", "mikrotik_routeros", "net-snmp")
@@ -136,12 +132,10 @@ class Snmp:
 
     def run(self, tool: str, ap: LabAp, oids: Sequence[str], timeout: float = 1,
             retries: int = 0) -> subprocess.CompletedProcess[str]:
-        conf = str(self.conf_dirs[ap.snmp_version])
-        env = {**os.environ, "SNMPCONFPATH": conf, "HOME": conf, "MIBS": ""}
         argv = [tool, "-On", "-Oe", "-Ot", "-t", str(timeout), "-r", str(retries),
                 f"{ap.address}:{self.port}", *oids]
-        return subprocess.run(argv, capture_output=True, text=True, env=env,
-                              timeout=timeout * (retries + 1) + 10, check=False)
+        return netsnmp.run(argv, self.conf_dirs[ap.snmp_version],
+                           timeout=timeout * (retries + 1) + 10)
 
     def get(self, ap: LabAp, oids: Sequence[str], timeout: float = 1) -> dict[str, Varbind]:
         done = self.run("snmpget", ap, oids, timeout)
@@ -166,20 +160,12 @@ class Snmp:
 
 
 def write_snmp_conf(directory: Path, version: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    lines = [f"persistentDir {directory}", "noPersistentLoad yes", "noPersistentSave yes"]
-    if version == "2c":
-        lines += ["defVersion 2c", f"defCommunity {LAB_ENV['PUBWIFI_SNMP_COMMUNITY']}"]
-    else:
-        lines += [
-            "defVersion 3", "defSecurityLevel authPriv",
-            f"defSecurityName {LAB_ENV['PUBWIFI_SNMP_V3_USER']}",
-            "defAuthType SHA-256", f"defAuthPassphrase {LAB_ENV['PUBWIFI_SNMP_V3_AUTH_KEY']}",
-            "defPrivType AES", f"defPrivPassphrase {LAB_ENV['PUBWIFI_SNMP_V3_PRIV_KEY']}",
-        ]
-    (directory / "snmp.conf").write_text("\n".join(lines) + "\n")
-    directory.chmod(0o700)
-    return directory
+    """The lab's credentials for ``version`` in ``directory``/snmp.conf (:mod:`netsnmp`)."""
+    credentials: netsnmp.Credentials = (
+        netsnmp.V2c(LAB_ENV["PUBWIFI_SNMP_COMMUNITY"]) if version == "2c" else netsnmp.V3(
+            LAB_ENV["PUBWIFI_SNMP_V3_USER"], LAB_ENV["PUBWIFI_SNMP_V3_AUTH_KEY"],
+            LAB_ENV["PUBWIFI_SNMP_V3_PRIV_KEY"]))
+    return netsnmp.write_client_conf(directory, credentials)
 
 
 def device_second(wall: float, uptime_centis: int) -> tuple[int, int]:
