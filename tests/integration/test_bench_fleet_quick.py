@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,25 +18,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "benchmarks" / "bench_fleet.py"
-NEEDED = {
-    "/usr/sbin/snmpd": "snmpd", "snmpget": "snmp", "/usr/bin/prometheus-snmp-exporter":
-    "prometheus-snmp-exporter", "wrk": "wrk", "/usr/bin/influxd": "influxdb",
-}
+NEEDED = ("/usr/sbin/snmpd", "snmpget", "/usr/bin/prometheus-snmp-exporter", "wrk",
+          "/usr/bin/influxd")
 NUMBER = r"\d+(?:\.\d+)?"
 
-pytestmark = pytest.mark.integration
-
-
-def _missing() -> list[str]:
-    return [f"{binary} (Debian package {package})" for binary, package in NEEDED.items()
-            if shutil.which(binary) is None]
+pytestmark = [pytest.mark.integration, pytest.mark.needs(*NEEDED)]  # conftest.py
 
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, object]]:
-    missing = _missing()
-    if missing:
-        pytest.skip("not installed: " + ", ".join(missing))
     out = tmp_path_factory.mktemp("bench") / "results.json"
     result = subprocess.run(
         [sys.executable, str(BENCH), "--quick", "--json", str(out)],

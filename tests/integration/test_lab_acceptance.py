@@ -14,9 +14,7 @@ the test order. Run: ``.venv/bin/pytest tests/integration/test_lab_acceptance.py
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import socket
 import subprocess
 import time
@@ -25,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import netsnmp
 import pytest
 from labproc import (
     LAB_ENV,
@@ -52,10 +51,7 @@ from collector.profiles.schema import MibObject, Profile, load_profiles
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(
-        shutil.which("snmpget") is None or shutil.which("snmpbulkwalk") is None,
-        reason="net-snmp command-line clients missing (Debian package 'snmp')",
-    ),
+    pytest.mark.needs("snmpget", "snmpbulkwalk"),  # net-snmp's clients (conftest.py)
 ]
 
 PLATFORMS = ("cisco_ios_ap", "aruba_instant", "mikrotik_routeros", "net-snmp")
@@ -80,8 +76,12 @@ FAULTS = {  # role -> --fault rule (the AP id is filled in)
     "ssh_hangs": ("cisco_ios_ap", "ssh_hangs:{ap}"),
     **{f"swapped/{p}": (p, "swapped_to_wifi6:{ap}") for p in PLATFORMS},
 }
+#: Wi-Fi 6E/7 APs (6 GHz radio), read over SNMPv3 authPriv: a 64-bit and a 32-bit-only platform
+WIFI_6GHZ = {"cisco_ios_ap/wifi6e": ("cisco_ios_ap", "wifi6e"),
+             "aruba_instant/wifi7": ("aruba_instant", "wifi7")}
 ROLES = [
     *(Role(f"{p}/{v}", p, v) for p in PLATFORMS for v in VERSIONS),
+    *(Role(name, platform, "3", standard) for name, (platform, standard) in WIFI_6GHZ.items()),
     *(Role(f"{p}/ssh", p) for p in PLATFORMS),
     *(Role(name, platform) for name, (platform, _) in FAULTS.items()),
 ]
@@ -136,12 +136,10 @@ class Snmp:
 
     def run(self, tool: str, ap: LabAp, oids: Sequence[str], timeout: float = 1,
             retries: int = 0) -> subprocess.CompletedProcess[str]:
-        conf = str(self.conf_dirs[ap.snmp_version])
-        env = {**os.environ, "SNMPCONFPATH": conf, "HOME": conf, "MIBS": ""}
         argv = [tool, "-On", "-Oe", "-Ot", "-t", str(timeout), "-r", str(retries),
                 f"{ap.address}:{self.port}", *oids]
-        return subprocess.run(argv, capture_output=True, text=True, env=env,
-                              timeout=timeout * (retries + 1) + 10, check=False)
+        return netsnmp.run(argv, self.conf_dirs[ap.snmp_version],
+                           timeout=timeout * (retries + 1) + 10)
 
     def get(self, ap: LabAp, oids: Sequence[str], timeout: float = 1) -> dict[str, Varbind]:
         done = self.run("snmpget", ap, oids, timeout)
@@ -166,20 +164,12 @@ class Snmp:
 
 
 def write_snmp_conf(directory: Path, version: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    lines = [f"persistentDir {directory}", "noPersistentLoad yes", "noPersistentSave yes"]
-    if version == "2c":
-        lines += ["defVersion 2c", f"defCommunity {LAB_ENV['PUBWIFI_SNMP_COMMUNITY']}"]
-    else:
-        lines += [
-            "defVersion 3", "defSecurityLevel authPriv",
-            f"defSecurityName {LAB_ENV['PUBWIFI_SNMP_V3_USER']}",
-            "defAuthType SHA-256", f"defAuthPassphrase {LAB_ENV['PUBWIFI_SNMP_V3_AUTH_KEY']}",
-            "defPrivType AES", f"defPrivPassphrase {LAB_ENV['PUBWIFI_SNMP_V3_PRIV_KEY']}",
-        ]
-    (directory / "snmp.conf").write_text("\n".join(lines) + "\n")
-    directory.chmod(0o700)
-    return directory
+    """The lab's credentials for ``version`` in ``directory``/snmp.conf (:mod:`netsnmp`)."""
+    credentials: netsnmp.Credentials = (
+        netsnmp.V2c(LAB_ENV["PUBWIFI_SNMP_COMMUNITY"]) if version == "2c" else netsnmp.V3(
+            LAB_ENV["PUBWIFI_SNMP_V3_USER"], LAB_ENV["PUBWIFI_SNMP_V3_AUTH_KEY"],
+            LAB_ENV["PUBWIFI_SNMP_V3_PRIV_KEY"]))
+    return netsnmp.write_client_conf(directory, credentials)
 
 
 def device_second(wall: float, uptime_centis: int) -> tuple[int, int]:
@@ -324,6 +314,35 @@ def test_snmpbulkwalk_reads_every_vendor_table(lab: Lab, role: str) -> None:
             assert served and served <= LAB_TYPES[spec.type], f"{name}.{spec.name}: {served}"
 
 
+@pytest.mark.parametrize("role", sorted(WIFI_6GHZ))
+def test_snmpbulkwalk_over_v3_reads_the_6ghz_radio_and_its_interface(lab: Lab, role: str) -> None:
+    ap = lab.ap(role)
+    platform, standard = WIFI_6GHZ[role]
+    model, profile = wifi(ap, standard), PROFILES[platform]
+    assert ap.snmp_version == "3" and ap.model == model.model
+    assert lab.snmp.get(ap, [SYS_OBJECT_ID])[SYS_OBJECT_ID].value == model.sys_object_id
+    found = radios(lab, ap)  # snmpbulkwalk of the profile's radio columns
+    assert sorted(found.values()) == sorted(model.radios)
+    assert list(found.values()).count("6GHz") == 1, found
+    # the 6 GHz radio's interface in ifTable (and ifXTable where the platform has it)
+    number = list(model.radios).index("6GHz")
+    name = LAB_PLATFORMS[platform].interfaces.radio_name.format(n=number, n1=number + 1)
+    if_table = lab.snmp.walk(ap, IF_TABLE)
+    rows = [k[2:] for k, vb in if_table.items() if k.startswith("2.") and vb.value == name]
+    assert len(rows) == 1, f"{name} not in ifDescr: {if_table}"
+    row = rows[0]
+    rate = model.radios["6GHz"]
+    assert if_table[f"3.{row}"].value == 71  # ieee80211
+    assert if_table[f"5.{row}"].value == min(rate * 1_000_000, 2**32 - 1)  # ifSpeed saturates
+    assert {if_table[f"{c}.{row}"].type for c in (10, 16)} == {"Counter32"}
+    if profile.counter_bits == 64:
+        assert next(i for i, band in found.items() if band == "6GHz") == row  # radio = ifIndex
+        if_x_table = lab.snmp.walk(ap, IF_X_TABLE)
+        assert if_x_table[f"1.{row}"].value == name
+        assert if_x_table[f"15.{row}"].value == rate
+        assert {if_x_table[f"{c}.{row}"].type for c in (6, 10)} == {"Counter64"}
+
+
 # -- 2. counters advance exactly as `lab truth` says ----------------------------------------------
 
 
@@ -334,34 +353,43 @@ class CounterRead:
     rx: int  # sum over radios of the rx (ifIn) counters, as read
     tx: int
     raw: dict[str, Varbind]
+    sessions: int | None = None  # sum over radios of the association counters, where there are
 
 
 def read_counters(lab: Lab, ap: LabAp, rows: Sequence[str], extra: Sequence[str] = ()
                   ) -> CounterRead:
-    """sysUpTime and every radio's rx/tx octet counter in ONE snmpget."""
+    """sysUpTime, every radio's rx/tx octet counter and (where the profile has one) its
+    session counter, in ONE snmpget."""
     columns = PROFILES[ap.platform].radios.columns
     rx = [column(columns["rx_bytes"], r) for r in rows]
     tx = [column(columns["tx_bytes"], r) for r in rows]
-    wall, got = lab.snmp.timed_get(ap, [SYS_UPTIME, *rx, *tx, *extra])
+    sessions = [column(columns["sessions"], r) for r in rows] if "sessions" in columns else []
+    wall, got = lab.snmp.timed_get(ap, [SYS_UPTIME, *rx, *tx, *sessions, *extra])
     boot, second = device_second(wall, got[SYS_UPTIME].value)
     return CounterRead(second, boot, sum(got[o].value for o in rx), sum(got[o].value for o in tx),
-                       got)
+                       got, sum(got[o].value for o in sessions) if sessions else None)
 
 
 def counter_modulus(ap: LabAp) -> int:
     return 1 << PROFILES[ap.platform].counter_bits
 
 
+COUNTER_CASES = [*CASES, *sorted(WIFI_6GHZ)]
+SESSION_PLATFORMS = [p for p in PLATFORMS if "sessions" in PROFILES[p].radios.columns]
+assert SESSION_PLATFORMS == ["cisco_ios_ap"], SESSION_PLATFORMS  # what the profiles say today
+
+
 @pytest.fixture(scope="module")
 def two_reads(lab: Lab) -> dict[str, tuple[CounterRead, CounterRead]]:
-    """Every platform x version read at t1 and again about 3 s later."""
-    rows = {role: sorted(radios(lab, lab.ap(role))) for role in CASES}
-    first = {role: read_counters(lab, lab.ap(role), rows[role]) for role in CASES}
+    """Every platform x version (and the 6 GHz APs) read at t1 and again about 3 s later."""
+    rows = {role: sorted(radios(lab, lab.ap(role))) for role in COUNTER_CASES}
+    first = {role: read_counters(lab, lab.ap(role), rows[role]) for role in COUNTER_CASES}
     time.sleep(3)  # the interval being measured, not a synchronisation
-    return {role: (first[role], read_counters(lab, lab.ap(role), rows[role])) for role in CASES}
+    return {role: (first[role], read_counters(lab, lab.ap(role), rows[role]))
+            for role in COUNTER_CASES}
 
 
-@pytest.mark.parametrize("role", CASES)
+@pytest.mark.parametrize("role", COUNTER_CASES)
 def test_counters_advance_exactly_as_lab_truth_says(
     lab: Lab, two_reads: dict[str, tuple[CounterRead, CounterRead]], role: str
 ) -> None:
@@ -373,9 +401,18 @@ def test_counters_advance_exactly_as_lab_truth_says(
     assert expected["bytes_out"] > 0
     assert (two.tx - one.tx) % modulus == expected["bytes_out"] % modulus
     assert (two.rx - one.rx) % modulus == expected["bytes_in"] % modulus
+    since_boot = truth(lab.inventory.path, one.boot, two.second, [ap.id])[ap.id]
     if modulus == 2**64:  # and the whole counter is the traffic since boot
-        since_boot = truth(lab.inventory.path, one.boot, two.second, [ap.id])[ap.id]
         assert (two.tx, two.rx) == (since_boot["bytes_out"], since_boot["bytes_in"])
+    if ap.platform not in SESSION_PLATFORMS:
+        assert one.sessions is None and two.sessions is None
+        return
+    # the association counter (Counter32) counts new sessions exactly as truth does, and
+    # from boot (a few sessions a second never wrap it here)
+    assert one.sessions is not None and two.sessions is not None
+    assert (two.sessions - one.sessions) % 2**32 == expected["sessions"] % 2**32
+    assert since_boot["sessions"] > 0
+    assert two.sessions == since_boot["sessions"]
 
 
 # -- 3. netmiko through the running lab, host keys checked -------------------------------------

@@ -2,14 +2,15 @@
 
 One agent socket on a free UDP port serves several devices on 127.20.0.x; each client must see
 its own device's values, wrong credentials are refused, and each wire fault shows as a client
-sees it. Credentials come from the PUBWIFI_SNMP_* variables, set here to test-only values.
+sees it. Credentials come from the PUBWIFI_SNMP_* variables, set here to test-only values; the
+clients read theirs (right or deliberately wrong) from a private snmp.conf per credential set
+(:mod:`netsnmp`), never from argv.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
+import hashlib
 import socket
 import subprocess
 import threading
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import netsnmp
 import pytest
 
 from collector.inventory.model import (
@@ -37,10 +39,7 @@ from collector.secrets import SecretRef
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(
-        shutil.which("snmpget") is None or shutil.which("snmpbulkwalk") is None,
-        reason="net-snmp command-line clients missing (Debian package 'snmp')",
-    ),
+    pytest.mark.needs("snmpget", "snmpbulkwalk"),  # net-snmp's clients (conftest.py)
 ]
 
 TEST_ENV = {
@@ -81,7 +80,15 @@ class Lab:
     port: int
     agent: SnmpAgent
     devices: dict[str, AgentDevice]
-    client_env: dict[str, str]
+    conf_root: Path  # one snmp.conf directory per credential set below it
+
+    def conf(self, credentials: netsnmp.Credentials) -> Path:
+        """The snmp.conf directory for ``credentials`` (written on first use)."""
+        name = hashlib.sha256(repr(credentials).encode()).hexdigest()[:12]
+        directory = self.conf_root / name
+        if not directory.exists():
+            netsnmp.write_client_conf(directory, credentials)
+        return directory
 
 
 class _AgentThread:
@@ -137,31 +144,32 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     agent = SnmpAgent(lambda ip, port: devices.get(ip), host="0.0.0.0", port=0)
     runner = _AgentThread(agent)
     runner.start()
-    conf = tmp_path_factory.mktemp("netsnmp")
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SNMPCONFPATH": str(conf),
-           "SNMP_PERSISTENT_DIR": str(conf), "MIBS": "", "HOME": str(conf)}
     try:
-        yield Lab(agent.port, agent, devices, env)
+        yield Lab(agent.port, agent, devices, tmp_path_factory.mktemp("netsnmp"))
     finally:
         runner.stop()
 
 
-def _run(lab: Lab, tool: str, ip: str, auth: list[str], *oids: Oid,
-         timeout: float = 1) -> subprocess.CompletedProcess[str]:
-    cmd = [tool, "-On", "-r", "0", "-t", str(timeout), *auth, f"udp:{ip}:{lab.port}",
-           *map(_dotted, oids)]
-    return subprocess.run(cmd, capture_output=True, text=True, env=lab.client_env, timeout=60,
-                          check=False)
+def _argv(lab: Lab, tool: str, ip: str, options: list[str], *oids: Oid,
+          timeout: float = 1) -> list[str]:
+    return [tool, "-On", "-r", "0", "-t", str(timeout), *options, f"udp:{ip}:{lab.port}",
+            *map(_dotted, oids)]
 
 
-def _v2c(community_text: str = TEST_ENV["PUBWIFI_SNMP_COMMUNITY"]) -> list[str]:
-    return ["-v2c", "-c", community_text]
+def _run(lab: Lab, tool: str, ip: str, auth: netsnmp.Credentials, *oids: Oid,
+         options: tuple[str, ...] = (), timeout: float = 1) -> subprocess.CompletedProcess[str]:
+    """``tool`` with ``auth`` from its snmp.conf; ``options`` are other client flags."""
+    return netsnmp.run(_argv(lab, tool, ip, list(options), *oids, timeout=timeout),
+                       lab.conf(auth), timeout=60)
+
+
+def _v2c(community_text: str = TEST_ENV["PUBWIFI_SNMP_COMMUNITY"]) -> netsnmp.V2c:
+    return netsnmp.V2c(community_text)
 
 
 def _v3(auth: str = TEST_ENV["PUBWIFI_SNMP_V3_AUTH_KEY"],
-        priv: str = TEST_ENV["PUBWIFI_SNMP_V3_PRIV_KEY"]) -> list[str]:
-    return ["-v3", "-l", "authPriv", "-u", TEST_ENV["PUBWIFI_SNMP_V3_USER"], "-a", "SHA-256",
-            "-A", auth, "-x", "AES", "-X", priv]
+        priv: str = TEST_ENV["PUBWIFI_SNMP_V3_PRIV_KEY"]) -> netsnmp.V3:
+    return netsnmp.V3(TEST_ENV["PUBWIFI_SNMP_V3_USER"], auth, priv)
 
 
 def _expected_lines(lab: Lab, ip: str) -> dict[str, str]:
@@ -207,7 +215,7 @@ def test_snmpget_sees_its_own_device(lab: Lab, ip: str, version: str) -> None:
 @pytest.mark.parametrize("version", ["v2c", "v3"])
 def test_snmpbulkwalk_reads_the_whole_view_in_order(lab: Lab, ip: str, version: str) -> None:
     auth = _v2c() if version == "v2c" else _v3()
-    result = _run(lab, "snmpbulkwalk", ip, [*auth, "-Cr3"], (1, 3, 6, 1, 2, 1))
+    result = _run(lab, "snmpbulkwalk", ip, auth, (1, 3, 6, 1, 2, 1), options=("-Cr3",))
     assert result.returncode == 0, result.stderr
     got = _parse(result.stdout)
     _check_uptime(got.pop(_dotted(SYS_UPTIME)), lab, ip)
@@ -249,10 +257,11 @@ def test_fault_slow_answers_only_a_patient_client(lab: Lab) -> None:
     impatient = _run(lab, "snmpget", "127.20.0.4", _v2c(), SYS_NAME, timeout=1)
     assert impatient.returncode != 0 and "Timeout" in impatient.stderr
     started = time.monotonic()
-    cmd = ["snmpget", "-On", "-r", "0", "-t", str(SLOW_SECONDS + 2), *_v2c(),
-           f"udp:127.20.0.4:{lab.port}", _dotted(SYS_NAME)]
+    conf = lab.conf(_v2c())
+    cmd = netsnmp.checked_argv(
+        _argv(lab, "snmpget", "127.20.0.4", [], SYS_NAME, timeout=SLOW_SECONDS + 2), conf)
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          env=lab.client_env) as patient:
+                          env=netsnmp.client_env(conf)) as patient:
         # While ap-4's answer waits, other devices answer at once: SLOW blocks nobody else.
         other = _run(lab, "snmpget", "127.20.0.1", _v2c(), SYS_NAME)
         assert other.returncode == 0 and patient.poll() is None
@@ -267,7 +276,7 @@ def test_fault_slow_answers_only_a_patient_client(lab: Lab) -> None:
 @pytest.mark.parametrize("version", ["v2c", "v3"])
 def test_fault_malformed_or_truncated_gives_no_value(lab: Lab, ip: str, version: str) -> None:
     auth = _v2c() if version == "v2c" else _v3()
-    result = _run(lab, "snmpget", ip, [*auth, "-d"], SYS_NAME)
+    result = _run(lab, "snmpget", ip, auth, SYS_NAME, options=("-d",))
     assert result.returncode != 0
     assert "Timeout" in result.stderr  # net-snmp drops what it cannot parse, then gives up
     # -d dumps packets: the client did receive a reply from the device's address, and no value

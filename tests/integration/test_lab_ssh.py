@@ -264,12 +264,13 @@ def test_unknown_ap_address_is_closed_before_any_ssh_byte(lab: Lab) -> None:
 
 
 def _need(binary: str) -> str:
+    """The binary's path; tests that call this carry ``@pytest.mark.needs(binary)``."""
     path = shutil.which(binary)
-    if path is None:
-        pytest.skip(f"{binary} is not installed (Debian package openssh-client)")
+    assert path is not None, f"{binary}: mark the test with @pytest.mark.needs({binary!r})"
     return path
 
 
+@pytest.mark.needs("ssh-keyscan")
 def test_ssh_keyscan_sees_a_different_stable_key_per_ap_on_one_port(lab: Lab) -> None:
     keyscan = _need("ssh-keyscan")
     ips = ["127.21.0.1", "127.21.0.2"]
@@ -333,6 +334,7 @@ def _openssh(
     )
 
 
+@pytest.mark.needs("ssh")
 def test_openssh_checks_the_host_key_and_runs_a_command(lab: Lab, tmp_path: Path) -> None:
     ip = "127.21.0.3"
     good = _openssh(

@@ -16,8 +16,6 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-BINARIES = [Path("/usr/bin/influxd"), Path("/usr/bin/prometheus")]
-MISSING = [str(b) for b in BINARIES if not b.exists()]
 
 #: The real command, and the same command without the entry point (both must behave alike).
 COMMANDS = {
@@ -70,7 +68,7 @@ def http(url: str, data: bytes | None = None) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-@pytest.mark.skipif(bool(MISSING), reason=f"not installed: {', '.join(MISSING)}")
+@pytest.mark.needs("/usr/bin/influxd", "/usr/bin/prometheus")
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_stack_up_status_idempotent_write_read_down(tmp_path: Path, command: str) -> None:
     influx_port, prometheus_port, metrics_port = free_port(), free_port(), free_port()
