@@ -41,7 +41,7 @@ ACME = {
         "model": {"mib": "ACME-MIB::acmeModel.0", "oid": "1.3.6.1.4.1.99999.2.1.0",
                   "type": "string"},
         "sessions": {"mib": "ACME-MIB::acmeAssocTotal.0", "oid": "1.3.6.1.4.1.99999.2.2.0",
-                     "type": "counter32"},
+                     "type": "counter32", "unit": "sessions"},
     },
     "radios": {
         "index": "ACME-MIB::acmeRadioIndex",
@@ -55,9 +55,9 @@ ACME = {
             "tx_bytes": {"mib": "ACME-MIB::acmeRadioTx", "oid": "1.3.6.1.4.1.99999.3.1.4",
                          "type": "counter32", "unit": "bytes"},
             "clients": {"mib": "ACME-MIB::acmeRadioClients", "oid": "1.3.6.1.4.1.99999.3.1.5",
-                        "type": "gauge"},
+                        "type": "gauge", "unit": "clients"},
             "channel": {"mib": "ACME-MIB::acmeRadioChannel", "oid": "1.3.6.1.4.1.99999.3.1.6",
-                        "type": "gauge"},
+                        "type": "gauge", "unit": "channel"},
         },
     },
 }
