@@ -69,6 +69,10 @@ def run_measured(
     timer.start()
     try:
         _, status, usage = os.wait4(proc.pid, 0)
+    except BaseException:  # Ctrl-C or a failure here: never leave the child running
+        proc.kill()
+        proc.wait()
+        raise
     finally:
         timer.cancel()
     wall = time.perf_counter() - started

@@ -177,6 +177,7 @@ async def _cycles(
             "reopened_after_report": engine.reopened_after_report,
             "requests": engine.requests - requests,  # this cycle's
             "ports_exhausted": engine.ports_exhausted,
+            "sessions_reaimed": engine.sessions_reaimed,
         }
         print(json.dumps(summary, separators=(",", ":")), flush=True)
     return stats

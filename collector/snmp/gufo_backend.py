@@ -17,10 +17,13 @@ rebooted, engine id changed). A session that timed out is dropped, so dead APs h
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
+import functools
 import resource
+import socket
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -147,17 +150,41 @@ class MasterKeys:
 class LeanSession(SnmpSession):
     """gufo's session with a cheaper wait for each answer (measured: benchmarks/bench_poll.py).
 
-    gufo 0.13 waits with ``asyncio.wait_for`` per request; a timer on the loop does the same
-    job for less CPU. Overrides gufo's ``_recv`` (same contract: call ``receiver`` once the
-    socket is readable, ``TimeoutError`` after ``timeout`` seconds).
+    gufo 0.13 waits with ``asyncio.wait_for`` per request and registers the socket with the
+    event loop for every answer (two ``epoll_ctl`` calls). Here a timer on the loop does the
+    timeout, and a kept session (``persistent``) stays registered until :meth:`release`, so the
+    hot path is one send, one wake-up and one receive. A datagram that arrives while nothing
+    waits (a late answer to a request that already timed out) is read and dropped, so a
+    level-triggered selector never spins on it. Overrides gufo's ``_recv`` with the same contract
+    (call ``receiver`` once the socket is readable, ``TimeoutError`` after ``timeout`` seconds).
     """
+
+    persistent = False
+    _registered = False
+    _waiter: asyncio.Future[None] | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    async def get_many(self, oids: Iterable[str]) -> dict[str, Value]:
+        """gufo's ``get_many`` without its per-call closure and list copy when given a list."""
+        if self._policer:
+            await self._policer.wait()
+        sock = self._sock
+        wanted = oids if isinstance(oids, list) else list(oids)
+        try:
+            sock.send_get_many(wanted)
+        except BlockingIOError:  # send buffer full: gufo's own wait for writability
+            await self._send(functools.partial(sock.send_get_many, wanted))
+        return await self._recv(sock.recv_get_many)
 
     async def _recv(self, receiver: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
-        fd = self._fd
         while True:
             waiter: asyncio.Future[None] = loop.create_future()
-            loop.add_reader(fd, _wake, waiter)
+            self._waiter = waiter
+            if not self._registered:
+                loop.add_reader(self._fd, self._readable)
+                self._registered = True
+                self._loop = loop
             timer = loop.call_later(self._timeout, _expire, waiter)
             try:
                 await waiter
@@ -166,7 +193,42 @@ class LeanSession(SnmpSession):
                 continue  # woken without a whole datagram: wait again
             finally:
                 timer.cancel()
-                loop.remove_reader(fd)
+                self._waiter = None
+                if not self.persistent:
+                    self.release()
+
+    def _readable(self) -> None:
+        waiter = self._waiter
+        if waiter is None:
+            self._drop_stray()
+        elif not waiter.done():
+            waiter.set_result(None)
+
+    def _drop_stray(self) -> None:
+        """Read and discard whatever arrived unasked (gufo decodes it and finds no match)."""
+        with contextlib.suppress(BlockingIOError, SnmpError, OSError, ValueError, RuntimeError):
+            self._sock.recv_get_many()
+
+    @property
+    def fd(self) -> int:
+        return self._fd
+
+    def local_address(self, family: int) -> str | None:
+        """The socket's local address (what re-aimed requests leave from), or None."""
+        view = _wrap(self._fd, family)
+        try:
+            return str(view.getsockname()[0])
+        except OSError:
+            return None
+        finally:
+            view.detach()
+
+    def release(self) -> None:
+        """Unregister the socket from the event loop (before the session is dropped)."""
+        if self._registered and self._loop is not None:
+            self._loop.remove_reader(self._fd)
+        self._registered = False
+        self._loop = None
 
 
 def _wake(waiter: asyncio.Future[None]) -> None:
@@ -202,6 +264,7 @@ class GufoEngine:
         max_varbinds: int = 40,
         max_repetitions: int = 25,
         max_walk_rows: int = 4096,
+        max_spares: int = 4096,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.request_timeout = request_timeout
@@ -216,6 +279,12 @@ class GufoEngine:
         self.max_walk_rows = max_walk_rows
         self._clock = clock
         self._sessions: dict[str, _Session] = {}
+        self.max_spares = max_spares
+        # v2c sessions of APs past the cap, idle and re-aimable, by (credentials, source address)
+        self._spares: dict[tuple[V2cCredentials, str], list[LeanSession]] = {}
+        self._spare_count = 0
+        self._sources: dict[tuple[str, int], str] = {}  # AP address -> local address used
+        self.sessions_reaimed = 0  # polls of APs past the cap served by an idle v2c session
         self._engine_ids: dict[str, bytes] = {}
         self._users: dict[V3Credentials, User] = {}
         self.master_keys = MasterKeys()
@@ -250,7 +319,9 @@ class GufoEngine:
         return await self._request(target, collect)
 
     def forget(self, key: str) -> None:
-        self._sessions.pop(key, None)
+        entry = self._sessions.pop(key, None)
+        if entry is not None:
+            _release(entry.session)
 
     async def _request(
         self, target: SnmpTarget, operation: Callable[[SnmpSession], Awaitable[T]]
@@ -270,8 +341,15 @@ class GufoEngine:
                     and self._clock() - entry.last_ok > REFRESH_AFTER_S
                 ):
                     await entry.session.refresh()
-                result = await operation(entry.session)
+                try:
+                    result = await operation(entry.session)
+                except BaseException:
+                    if not entry.kept:
+                        _close(entry.session)  # a session that failed is never re-aimed
+                    raise
                 entry.last_ok = self._clock()
+                if not entry.kept:
+                    self._give_back(entry)
                 return result
             except TimeoutError:
                 self.forget(target.key)
@@ -304,6 +382,11 @@ class GufoEngine:
         credentials = target.credentials
         if entry is not None and entry.address == address and entry.credentials == credentials:
             return entry
+        if entry is not None:  # the AP moved or its credentials changed: drop the old session
+            self.forget(target.key)
+        spare = None if len(self._sessions) < self.max_sessions else self._spare(target)
+        if spare is not None:
+            return _Session(spare, credentials, address, last_ok=self._clock())
         try:
             session = self._new_session(target)
         except OSError as error:
@@ -315,10 +398,70 @@ class GufoEngine:
             self._engine_ids[target.key] = session.get_engine_id()
         self.sessions_opened += 1
         entry = _Session(session, credentials, address, last_ok=self._clock())
-        if len(self._sessions) < self.max_sessions:
+        if len(self._sessions) < self.max_sessions:  # again: shedding may have lowered the cap
             entry.kept = True
+            _persist(session)
             self._sessions[target.key] = entry
         return entry
+
+    def _spare(self, target: SnmpTarget) -> LeanSession | None:
+        """An idle v2c session re-aimed at ``target`` (``connect()`` again), or None.
+
+        Past the kept-session cap, every poll would otherwise open and close a socket and
+        register it with the event loop. A v2c session holds nothing of its agent but the
+        peer address of its connected socket, so one that finished its request can serve
+        the next AP with the same community whose packets leave from the same local
+        address; the kernel then delivers only that AP's datagrams to it. SNMPv3 sessions
+        hold per-agent USM state (engine id, boots, time, localized keys) and are never
+        re-aimed.
+        """
+        credentials = target.credentials
+        if not isinstance(credentials, V2cCredentials):
+            return None
+        address = (target.address, target.port)
+        source = self._source(address)
+        idle = self._spares.get((credentials, source))
+        if not idle:
+            return None
+        session = idle.pop()
+        self._spare_count -= 1
+        try:
+            _connect(session, address)
+        except OSError:
+            _close(session)
+            return None
+        self.sessions_reaimed += 1
+        return session
+
+    def _give_back(self, entry: _Session) -> None:
+        """An unkept v2c session that answered goes to the idle pool (bounded)."""
+        session = entry.session
+        credentials = entry.credentials
+        if (
+            not isinstance(session, LeanSession)
+            or not isinstance(credentials, V2cCredentials)
+            or self._spare_count >= self.max_spares
+        ):
+            return
+        source = session.local_address(_family(entry.address[0]))
+        if not source:
+            return
+        _persist(session)
+        self._spares.setdefault((credentials, source), []).append(session)
+        self._spare_count += 1
+
+    def _source(self, address: tuple[str, int]) -> str:
+        """The local address the kernel picks for ``address`` (one routing lookup per AP)."""
+        source = self._sources.get(address)
+        if source is None:
+            try:
+                with socket.socket(_family(address[0]), socket.SOCK_DGRAM) as probe:
+                    probe.connect(address)
+                    source = str(probe.getsockname()[0])
+            except OSError:
+                source = ""  # no route: such a session is never pooled with others
+            self._sources[address] = source
+        return source
 
     def _new_session(self, target: SnmpTarget) -> LeanSession:
         credentials = target.credentials
@@ -345,7 +488,7 @@ class GufoEngine:
         self.ports_exhausted += 1
         self.max_sessions = max(0, len(self._sessions) - SHED_STEP)
         for key in list(self._sessions)[:SHED_STEP]:
-            del self._sessions[key]
+            _release(self._sessions.pop(key).session)
         return True
 
     def _user(self, credentials: V3Credentials) -> User:
@@ -362,6 +505,38 @@ class GufoEngine:
             )
             self._users[credentials] = user
         return user
+
+
+def _persist(session: SnmpSession) -> None:
+    if isinstance(session, LeanSession):
+        session.persistent = True
+
+
+def _release(session: SnmpSession) -> None:
+    if isinstance(session, LeanSession):
+        session.persistent = False
+        session.release()
+
+
+def _family(address: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in address else socket.AF_INET
+
+
+def _wrap(fd: int, family: int) -> socket.socket:
+    """A Python view of gufo's socket; callers must ``detach()`` it (gufo owns the fd)."""
+    return socket.socket(family, socket.SOCK_DGRAM, 0, fd)
+
+
+def _connect(session: LeanSession, address: tuple[str, int]) -> None:
+    view = _wrap(session.fd, _family(address[0]))
+    try:
+        view.connect(address)
+    finally:
+        view.detach()
+
+
+def _close(session: SnmpSession) -> None:
+    _release(session)  # the socket itself closes when gufo's object is dropped
 
 
 def _get_many(oids: Sequence[str]) -> Callable[[SnmpSession], Awaitable[dict[str, Value]]]:

@@ -78,11 +78,13 @@ def silent_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-def poll(agent: Snmpd, aps: list[AccessPoint], cycles: int = 1) -> list[list[Sample]]:
+def poll(agent: Snmpd, aps: list[AccessPoint], cycles: int = 1,
+         engine: GufoEngine | None = None) -> list[list[Sample]]:
     environ = {**agent.environ(), "WRONG_AUTH_KEY": "not-the-password"}
 
     async def run() -> list[list[Sample]]:
-        engine = GufoEngine(request_timeout=DEADLINE / 2, retries=1, max_sessions=100)
+        nonlocal engine
+        engine = engine or GufoEngine(request_timeout=DEADLINE / 2, retries=1, max_sessions=100)
         runner = Runner(engine, load_profiles(), RunnerOptions(deadline_s=DEADLINE),
                         environ=environ)
         results = []
@@ -132,6 +134,56 @@ def test_dead_ap_times_out_without_delaying_others(snmpd_agent: Snmpd, silent_po
     assert DEADLINE * 0.9 <= by_id["DEAD"].elapsed_s <= DEADLINE * 1.3
     for i in (1, 2, 3):
         assert by_id[f"LIVE-{i}"].up and by_id[f"LIVE-{i}"].elapsed_s < DEADLINE / 4
+
+
+def test_past_the_session_cap_v2c_sessions_are_re_aimed_and_read_the_right_agent(
+    snmpd_agent: Snmpd, silent_port: int,
+) -> None:
+    """No session kept: idle v2c sessions serve the next APs; a dead AP's is never reused."""
+    aps = [ap(f"V2C-{i}", f"127.30.0.{i}", V2C, snmpd_agent.port) for i in range(1, 7)]
+    aps += [ap("DEAD", "127.30.0.9", V2C, silent_port)]
+    aps += [ap(f"V3-{i}", f"127.30.0.{i}", V3, snmpd_agent.port) for i in (1, 2)]
+    engine = GufoEngine(request_timeout=DEADLINE / 2, retries=1, max_sessions=0)
+    cycles = poll(snmpd_agent, aps, cycles=3, engine=engine)
+    for samples in cycles:
+        by_id = {s.ap_id: s for s in samples}
+        assert by_id.pop("DEAD").reason == "timeout"
+        assert all(s.up and s.sys_name == SYS_NAME for s in by_id.values()), by_id
+    assert engine.kept_sessions == 0
+    # 6 live v2c APs x 4 requests (2 at first contact) re-aim but for the first few; v3 never
+    assert engine.sessions_reaimed >= 12
+    # without the pool: a socket per request, 6 x 4 + v3 2 x 4 + dead 3 x 2 = 38
+    assert engine.sessions_opened < 30
+
+
+def test_a_re_aimed_session_talks_only_to_its_new_peer(
+    snmpd_agent: Snmpd, silent_port: int,
+) -> None:
+    """connect() moves gufo's socket: pointed at a silent port the same session times out."""
+    from collector.snmp.engine import SnmpPollError, SnmpTarget, resolve_credentials
+
+    environ = snmpd_agent.environ()
+
+    async def run() -> tuple[list[str], int]:
+        engine = GufoEngine(request_timeout=0.3, retries=0, max_sessions=0)
+        creds = resolve_credentials(V2C, environ)
+        outcomes = []
+        for key, address, port in (("A", "127.30.0.1", snmpd_agent.port),
+                                   ("B", "127.30.0.9", silent_port),
+                                   ("C", "127.30.0.2", snmpd_agent.port),
+                                   ("D", "127.30.0.3", snmpd_agent.port)):
+            try:
+                answer = await engine.get(SnmpTarget(key, address, port, creds),
+                                          ["1.3.6.1.2.1.1.5.0"])
+                outcomes.append(str(answer["1.3.6.1.2.1.1.5.0"], "utf-8"))
+            except SnmpPollError as error:
+                outcomes.append(error.reason.value)
+        return outcomes, engine.sessions_reaimed
+
+    outcomes, reaimed = asyncio.run(run())
+    # A's session went to B and timed out there (dropped); C opened anew; D re-aimed C's
+    assert outcomes == [SYS_NAME, "timeout", SYS_NAME, SYS_NAME]
+    assert reaimed == 2
 
 
 def test_wrong_v3_password_is_reason_auth(snmpd_agent: Snmpd) -> None:

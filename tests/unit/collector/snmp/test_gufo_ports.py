@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,7 +23,9 @@ def test_exhausted_ports_shed_the_oldest_kept_sessions_and_retry(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     engine = GufoEngine(max_sessions=5000)
-    engine._sessions = {f"AP-{i}": object() for i in range(1500)}  # type: ignore[misc]
+    engine._sessions = {  # type: ignore[misc]
+        f"AP-{i}": SimpleNamespace(session=object()) for i in range(1500)
+    }
     # what gufo raises: an OSError without errno, the code only in the text
     failures = [OSError("Resource temporarily unavailable (os error 11)")]
     opened: list[str] = []
