@@ -14,9 +14,15 @@ from collector.snmp.engine import SnmpTarget, V2cCredentials
 from collector.snmp.gufo_backend import SHED_STEP, GufoEngine, port_budget
 
 
-def test_port_budget_is_half_the_ephemeral_range() -> None:
+def test_port_budget_is_three_quarters_of_the_ephemeral_range() -> None:
+    from collector.snmp.gufo_backend import PORT_RANGE
+
     budget = port_budget()
-    assert budget is None or 0 < budget < 65536
+    if budget is None:
+        assert not PORT_RANGE.exists()
+        return
+    low, high = (int(part) for part in PORT_RANGE.read_text().split())
+    assert budget == int((high - low + 1) * 0.75)
 
 
 def test_exhausted_ports_shed_the_oldest_kept_sessions_and_retry(
