@@ -11,7 +11,8 @@ One run, everything on loopback, every server started here and stopped by its pi
 2. ``pubwifi inventory generate --platform net-snmp`` writes the v2c and v3 inventories; a copy
    of the v2c one sends ``--dead`` APs (default 1,000 per 34,000) to a UDP port that never answers.
 3. Measured, alternating ``ours, peer, ours, ...`` (``--rounds`` peer runs, one more of ours):
-   (a) ``pubwifi poll --once --sink none`` (v2c); (b) the same with ``--sink influx`` into a
+   (a) ``pubwifi poll --once --sink none`` (v2c), also as ``--shards`` processes at once
+   (``--shard K/N``, the concurrency split between them); (b) the same with ``--sink influx`` into a
    local InfluxDB 1.x; (c) SNMPv3 authPriv; the dead-AP case; a new process that starts from
    the discovery cache the previous run saved. Each ``poll`` runs ``--repeat`` cycles
    (``--rediscover``: the first is true first contact, the others steady state). (d)
@@ -49,7 +50,14 @@ from fleet import exporter, snmpd  # noqa: E402
 from fleet.collect import describe as describe_collect  # noqa: E402
 from fleet.collect import measure_collect  # noqa: E402
 from fleet.inventories import BlackHole, make_fleet  # noqa: E402
-from fleet.ours import PollRun, Variant, measure_poll, poll_argv, poll_help  # noqa: E402
+from fleet.ours import (  # noqa: E402
+    PollRun,
+    Variant,
+    measure_poll,
+    measure_sharded,
+    poll_argv,
+    poll_help,
+)
 from fleet.procs import free_udp_port  # noqa: E402
 from fleet.report import Results, summary_table, targets  # noqa: E402
 from fleet.sidecars import Influx, start_influx  # noqa: E402
@@ -72,6 +80,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="cycles of the `pubwifi collect` case (10; 0 skips it; --quick: 0)")
     parser.add_argument("--collect-interval", type=float, default=60.0,
                         help="--interval of the collect case in seconds (60)")
+    parser.add_argument("--shards", type=int, default=2,
+                        help="processes of the sharded no-sink variant (2: one per core; "
+                        "1 skips it)")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="smoke run: 2,000 APs, 1 round")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -83,8 +94,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.collect_cycles = 0 if args.quick else 10
     if args.dead is None:
         args.dead = round(args.aps * DEAD_PER_FLEET / FLEET_APS)
-    if args.aps < 1 or args.rounds < 1 or args.concurrency < 1 or args.repeat < 1:
-        parser.error("--aps, --rounds, --repeat and --concurrency must be at least 1")
+    if min(args.aps, args.rounds, args.concurrency, args.repeat, args.shards) < 1:
+        parser.error("--aps, --rounds, --repeat, --concurrency and --shards must be at least 1")
     if args.collect_cycles < 0 or args.collect_interval < 10:
         parser.error("--collect-cycles must be >= 0 and --collect-interval >= 10")
     return args
@@ -173,9 +184,12 @@ def main(argv: list[str] | None = None) -> int:
                     repeat=args.repeat),
             Variant("v3", "(c) ours v3 authPriv", fleet.v3, repeat=args.repeat),
         ]
+        if args.shards > 1:  # after (a): the same fleet over both cores, as the peer uses them
+            variants.insert(3, Variant("shards", f"    same, {args.shards} shard processes",
+                                       fleet.v2c, repeat=args.repeat, shards=args.shards))
         results = Results(aps=len(fleet.addresses), concurrency=args.concurrency,
                           deadline_s=args.deadline, dead_count=fleet.dead_count,
-                          titles={v.key: v.title for v in variants})
+                          titles={v.key: v.title for v in variants}, shards=args.shards)
         peer_missing = exporter.binaries_missing()
         results.peer_skipped = ("not installed: " + ", ".join(peer_missing)) if peer_missing else ""
         if not peer_missing:
@@ -195,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
                     continue  # it failed once; the reason is already recorded
                 elif variant.sink == "influx" and influx is None:
                     run = PollRun(variant.key, skipped=influx_skip)
+                elif variant.shards > 1:
+                    run = measure_sharded(
+                        poll_argv(pubwifi, variant, args.concurrency, args.deadline, repeat),
+                        variant, env, agent.pid, timeout_s)
                 else:
                     run = measure_poll(
                         poll_argv(pubwifi, variant, args.concurrency, args.deadline, repeat),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import statistics
 import subprocess
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ class Variant:
     sink: str = "none"
     repeat: int = 3  # cycles in one process: the first is first contact, the rest steady state
     rediscover: bool = True  # ignore the discovery cache (true first contact)
+    shards: int = 1  # >1: that many `--shard K/N` processes at once, the concurrency split
 
 
 @dataclass
@@ -50,6 +52,7 @@ class PollRun:
     peak_rss_mb: float = 0.0
     snmpd_cpu_s: float = 0.0
     server_cpu_s: float | None = None  # influxd, for the influx sink
+    shard_peak_rss_mb: float | None = None  # sharded: the largest one process reached
     reasons: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -84,7 +87,7 @@ def poll_argv(pubwifi: str, variant: Variant, concurrency: int, deadline_s: floa
               repeat: bool) -> list[str]:
     """The variant's command; ``repeat`` False: an old ``poll`` (one cycle, no cache flag)."""
     argv = [pubwifi, "poll", "--once", "--inventory", str(variant.inventory),
-            "--sink", variant.sink, "--concurrency", str(concurrency),
+            "--sink", variant.sink, "--concurrency", str(max(1, concurrency // variant.shards)),
             "--timeout", str(deadline_s)]
     if not repeat:
         return argv
@@ -129,14 +132,72 @@ def measure_poll(argv: list[str], variant: Variant, env: Mapping[str, str], snmp
     run.steady_cpu_s = _median(steady, "cpu_seconds")
     run.written_s = _opt(first, "written_s")
     run.steady_written_s = _median(steady, "written_s")
-    engine = first.get("engine")
-    if isinstance(engine, dict) and isinstance(engine.get("requests"), int):
-        run.requests = int(engine["requests"])
+    run.requests = _requests(first)
     run.wall_s, run.cpu_s, run.peak_rss_mb = child.wall_s, child.cpu_s, child.peak_rss_mb
     reasons = first.get("reasons")
     if isinstance(reasons, dict):
         run.reasons = {str(k): int(v) for k, v in reasons.items()}
     return run
+
+
+def measure_sharded(argv: list[str], variant: Variant, env: Mapping[str, str], snmpd_pid: int,
+                    timeout_s: float) -> PollRun:
+    """``variant.shards`` processes (``--shard K/N``) started together; one run of the fleet.
+
+    The fleet's cycle is the slowest shard's (per cycle index); APs, CPU and peak RSS add up
+    (the RSS column is what the machine holds), the largest single process is kept apart.
+    """
+    count = variant.shards
+    children: list[ChildRun | None] = [None] * count
+    snmpd_before = cpu_seconds(snmpd_pid)
+
+    def one(k: int) -> None:
+        children[k] = run_measured([*argv, "--shard", f"{k + 1}/{count}"], env, timeout_s)
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run = PollRun(variant=variant.key, snmpd_cpu_s=cpu_seconds(snmpd_pid) - snmpd_before)
+    per_shard = []
+    for child in children:
+        assert child is not None
+        cycles = summaries(child.stdout)
+        if not child.ok or not cycles:
+            run.skipped = _why(child, cycles)
+            return run
+        per_shard.append(cycles)
+    rounds = min(len(cycles) for cycles in per_shard)
+    first = [cycles[0] for cycles in per_shard]
+    run.aps = int(sum(_num(c, "aps") for c in first))
+    run.ok = int(sum(_num(c, "ok") for c in first))
+    run.failed = int(sum(_num(c, "failed") for c in first))
+    run.cycle_s = max(_num(c, "seconds") for c in first)
+    if rounds > 1:
+        run.steady_cycle_s = statistics.median(
+            max(_num(cycles[i], "seconds") for cycles in per_shard) for i in range(1, rounds))
+        run.steady_cpu_s = statistics.median(
+            sum(_opt(cycles[i], "cpu_seconds") or 0.0 for cycles in per_shard)
+            for i in range(1, rounds))
+    run.first_cpu_s = sum(_opt(c, "cpu_seconds") or 0.0 for c in first)
+    requests = [_requests(c) for c in first]
+    if all(r is not None for r in requests):
+        run.requests = sum(r or 0 for r in requests)
+    done = [child for child in children if child is not None]
+    run.wall_s = max(child.wall_s for child in done)
+    run.cpu_s = sum(child.cpu_s for child in done)
+    run.peak_rss_mb = sum(child.peak_rss_mb for child in done)
+    run.shard_peak_rss_mb = max(child.peak_rss_mb for child in done)
+    return run
+
+
+def _requests(summary: Mapping[str, object]) -> int | None:
+    """SNMP requests of that cycle, from poll's ``engine`` object."""
+    engine = summary.get("engine")
+    if isinstance(engine, dict) and isinstance(engine.get("requests"), int):
+        return int(engine["requests"])
+    return None
 
 
 def _opt(summary: Mapping[str, object], key: str) -> float | None:
