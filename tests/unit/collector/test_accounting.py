@@ -132,6 +132,38 @@ def test_spool_sink_counts_the_bad_line_and_spools_every_other(
     assert kept is not None and kept.value == 20_000
 
 
+def test_a_large_batch_gives_the_event_loop_back_while_it_is_accounted(
+    inventory: Inventory, tmp_path: Path,
+) -> None:
+    """Answers in flight are read during a big emit; two emits never interleave."""
+    from collector.pipeline import YIELD_EVERY
+
+    ap_id = inventory.aps[0].id
+    polls = [sample(ap_id, T0 + 60 * i, (radio("5GHz", "2", 1000 * i, 2000 * i, i),))
+             for i in range(4 * YIELD_EVERY)]
+    spool = ListSpool()
+    sink = SpoolSink(Accountant(inventory, BaselineStore.open(tmp_path)), spool)  # type: ignore[arg-type]
+    ticks: list[int] = []
+
+    async def run() -> None:
+        async def ticker() -> None:
+            while True:
+                ticks.append(len(spool.groups))
+                await asyncio.sleep(0)
+
+        tick = asyncio.create_task(ticker())
+        await asyncio.sleep(0)
+        first, second = polls[: len(polls) // 2], polls[len(polls) // 2:]
+        await asyncio.gather(sink.emit(first), sink.emit(second))
+        tick.cancel()
+
+    asyncio.run(run())
+    assert ticks.count(0) >= 3  # the loop ran other work while the first batch was accounted
+    assert len(spool.groups) == 2
+    ordered = [int(line.rsplit(" ", 1)[1]) for group in spool.groups for line in group]
+    assert ordered == sorted(ordered)  # batch two's lines after all of batch one's
+
+
 # --- coverage: a poll covers its span only if every counter of every radio counted --------
 
 
