@@ -83,6 +83,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--shards", type=int, default=2,
                         help="processes of the sharded no-sink variant (2: one per core; "
                         "1 skips it)")
+    parser.add_argument("--collect-only", action="store_true",
+                        help="only the `pubwifi collect` case (e), e.g. to repeat it on a "
+                        "quiet machine; its targets alone are judged")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="smoke run: 2,000 APs, 1 round")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -222,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
                 runs.append(run)
                 print(f"[{label}]" + describe_poll(variant.title, run), flush=True)
 
-        for round_no in range(1, args.rounds + 1):
+        for round_no in range(1, 0 if args.collect_only else args.rounds + 1):
             ours_round(f"ours {round_no}")
             if not peer_missing:
                 try:
@@ -235,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
                     results.peer_skipped = f"snmp_exporter/wrk run failed: {error}"
                     print(f"[peer {round_no}]  skipped: {results.peer_skipped}", flush=True)
                     peer_missing = ["failed"]
-        ours_round(f"ours {args.rounds + 1}")
+        if not args.collect_only:
+            ours_round(f"ours {args.rounds + 1}")
         if args.collect_cycles and help_text is not None:
             if influx is None:
                 results.collect_skipped = influx_skip
