@@ -237,11 +237,6 @@ class LeanSession(SnmpSession):
         self._loop = None
 
 
-def _wake(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
-
-
 def _expire(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_exception(TimeoutError())
@@ -440,18 +435,25 @@ class GufoEngine:
         return session
 
     def _give_back(self, entry: _Session) -> None:
-        """An unkept v2c session that answered goes to the idle pool (bounded)."""
+        """An unkept v2c session that answered goes to the idle pool (bounded).
+
+        One that does not (pool full, SNMPv3, no local address) is unregistered from the
+        event loop here: a re-aimed session is registered for good, and a closed fd left
+        registered would break the next socket that gets the same number.
+        """
         session = entry.session
         credentials = entry.credentials
+        source = None
         if (
-            not isinstance(session, LeanSession)
-            or not isinstance(credentials, V2cCredentials)
-            or self._spare_count >= self.max_spares
+            isinstance(session, LeanSession)
+            and isinstance(credentials, V2cCredentials)
+            and self._spare_count < self.max_spares
         ):
+            source = session.local_address(_family(entry.address[0]))
+        if not source or not isinstance(session, LeanSession):
+            _close(session)
             return
-        source = session.local_address(_family(entry.address[0]))
-        if not source:
-            return
+        assert isinstance(credentials, V2cCredentials)
         _persist(session)
         self._spares.setdefault((credentials, source), []).append(session)
         self._spare_count += 1

@@ -186,6 +186,34 @@ def test_a_re_aimed_session_talks_only_to_its_new_peer(
     assert reaimed == 2
 
 
+def test_a_re_aimed_session_that_finds_the_pool_full_leaves_the_event_loop(
+    snmpd_agent: Snmpd,
+) -> None:
+    """A re-aimed session is registered for good; if it cannot go back, it is unregistered."""
+    from collector.snmp.engine import SnmpTarget, resolve_credentials
+    from collector.snmp.gufo_backend import LeanSession
+
+    creds = resolve_credentials(V2C, snmpd_agent.environ())
+
+    def target(i: int) -> SnmpTarget:
+        return SnmpTarget(f"AP-{i}", f"127.30.0.{i}", snmpd_agent.port, creds)
+
+    async def run() -> tuple[bool, bool, int]:
+        engine = GufoEngine(request_timeout=0.5, retries=0, max_sessions=0, max_spares=1)
+        await engine.get(target(1), ["1.3.6.1.2.1.1.5.0"])  # its session goes to the pool
+        entry = await engine._open(target(2))  # ... and is re-aimed at AP 2
+        session = entry.session
+        assert isinstance(session, LeanSession) and engine.sessions_reaimed == 1
+        await session.get_many(["1.3.6.1.2.1.1.5.0"])
+        registered_while_out = session._registered
+        engine._spare_count = engine.max_spares  # another session filled the pool meanwhile
+        engine._give_back(entry)
+        return registered_while_out, session._registered, engine._spare_count
+
+    registered_while_out, registered_after, pooled = asyncio.run(run())
+    assert registered_while_out and not registered_after and pooled == 1
+
+
 def test_wrong_v3_password_is_reason_auth(snmpd_agent: Snmpd) -> None:
     aps = [ap("WRONG", "127.30.0.1", V3_WRONG, snmpd_agent.port),
            ap("RIGHT", "127.30.0.2", V3, snmpd_agent.port)]
