@@ -129,6 +129,8 @@ def describe_poll(title: str, run: PollRun) -> str:
     if run.steady_written_s is not None:
         steady += f" (all in InfluxDB after {run.steady_written_s:.2f} s)"
     server = f", influxd CPU {run.server_cpu_s:.2f} s" if run.server_cpu_s is not None else ""
+    if run.shard_peak_rss_mb is not None:
+        server += f" (peak RSS summed; largest process {run.shard_peak_rss_mb:.1f} MB)"
     return (f"  {title}: {run.aps} APs, {run.ok} ok, {run.failed} failed, cycle {run.cycle_s:.2f}"
             f" s ({run.rate:.0f} APs/s){steady}, wall {run.wall_s:.2f} s, CPU {run.cpu_s:.2f} s,"
             f" peak RSS {run.peak_rss_mb:.1f} MB, snmpd CPU {run.snmpd_cpu_s:.2f} s{server}")

@@ -169,6 +169,7 @@ class LeanSession(SnmpSession):
     _registered = False
     _waiter: asyncio.Future[None] | None = None
     _loop: asyncio.AbstractEventLoop | None = None
+    _local: str | None = None
 
     async def get_many(self, oids: Iterable[str]) -> dict[str, Value]:
         """gufo's ``get_many`` without its per-call closure and list copy when given a list."""
@@ -220,14 +221,19 @@ class LeanSession(SnmpSession):
         return self._fd
 
     def local_address(self, family: int) -> str | None:
-        """The socket's local address (what re-aimed requests leave from), or None."""
-        view = _wrap(self._fd, family)
-        try:
-            return str(view.getsockname()[0])
-        except OSError:
-            return None
-        finally:
-            view.detach()
+        """The socket's local address (what re-aimed requests leave from), or None.
+
+        Fixed by the first ``connect()``: re-aiming keeps it, so it is read once.
+        """
+        if self._local is None:
+            view = _wrap(self._fd, family)
+            try:
+                self._local = str(view.getsockname()[0])
+            except OSError:
+                return None
+            finally:
+                view.detach()
+        return self._local
 
     def release(self) -> None:
         """Unregister the socket from the event loop (before the session is dropped)."""
@@ -346,7 +352,7 @@ class GufoEngine:
                     result = await operation(entry.session)
                 except BaseException:
                     if not entry.kept:
-                        _close(entry.session)  # a session that failed is never re-aimed
+                        _release(entry.session)  # a session that failed is never re-aimed
                     raise
                 entry.last_ok = self._clock()
                 if not entry.kept:
@@ -429,7 +435,7 @@ class GufoEngine:
         try:
             _connect(session, address)
         except OSError:
-            _close(session)
+            _release(session)
             return None
         self.sessions_reaimed += 1
         return session
@@ -441,19 +447,14 @@ class GufoEngine:
         event loop here: a re-aimed session is registered for good, and a closed fd left
         registered would break the next socket that gets the same number.
         """
-        session = entry.session
-        credentials = entry.credentials
-        source = None
-        if (
-            isinstance(session, LeanSession)
-            and isinstance(credentials, V2cCredentials)
-            and self._spare_count < self.max_spares
-        ):
-            source = session.local_address(_family(entry.address[0]))
-        if not source or not isinstance(session, LeanSession):
-            _close(session)
+        session, credentials = entry.session, entry.credentials
+        if not isinstance(session, LeanSession):
+            return  # not a session this engine opened (test doubles)
+        room = isinstance(credentials, V2cCredentials) and self._spare_count < self.max_spares
+        source = session.local_address(_family(entry.address[0])) if room else None
+        if not source or not isinstance(credentials, V2cCredentials):
+            _release(session)
             return
-        assert isinstance(credentials, V2cCredentials)
         _persist(session)
         self._spares.setdefault((credentials, source), []).append(session)
         self._spare_count += 1
@@ -541,10 +542,6 @@ def _connect(session: LeanSession, address: tuple[str, int]) -> None:
         view.connect(address)
     finally:
         view.detach()
-
-
-def _close(session: SnmpSession) -> None:
-    _release(session)  # the socket itself closes when gufo's object is dropped
 
 
 def _get_many(oids: Sequence[str]) -> Callable[[SnmpSession], Awaitable[dict[str, Value]]]:
