@@ -28,8 +28,8 @@ from collector.influx.schema import RADIO_POLL, Band, radio_tags  # noqa: E402
 from collector.influx.v1 import V1Writer  # noqa: E402
 from collector.inventory.generate import GenerateOptions, generate  # noqa: E402
 from collector.inventory.load import load_inventory  # noqa: E402
-from collector.rollup import HOUR_S, roll_up  # noqa: E402
-from collector.usage import usage_from_polls  # noqa: E402
+from collector.ledger.rollup import HOUR_S, roll_up  # noqa: E402
+from collector.ledger.usage import usage_from_polls  # noqa: E402
 
 H = 1_735_689_600  # 2025-01-01 00:00 UTC
 

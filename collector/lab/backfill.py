@@ -3,10 +3,11 @@
 For every AP the collector polls (``status.is_polled``), the samples it *would* have produced at
 every step of the window are synthesised from the lab (:mod:`collector.lab.backfill_sampler`:
 the poller's own plan over the lab MIB, checked against a real poll of the lab per AP) and fed
-to :class:`~collector.pipeline.SpoolSink` from :func:`~collector.pipeline.open_pipeline`: the
-same exact counter deltas, durable baselines, line protocol, disk spool and shipper as live
-collection. APs the lab does not answer for (failed, offline) get ``up=0`` samples, as live.
-Then the ledger rollup (:mod:`collector.rollup`) runs for the backfilled hours.
+to :class:`~collector.collect.pipeline.SpoolSink` from
+:func:`~collector.collect.pipeline.open_pipeline`: the same exact counter deltas, durable
+baselines, line protocol, disk spool and shipper as live collection. APs the lab does not answer
+for (failed, offline) get ``up=0`` samples, as live. Then the ledger rollup
+(:mod:`collector.ledger.rollup`) runs for the backfilled hours.
 
 **Window rule.** The window is ``[until - days, until)``, ``until`` aligned down to the step.
 Samples are taken at ``start, start + step, ..., until``: the first is a ``first_sample`` (no
@@ -19,7 +20,7 @@ A backfill continues exactly from an earlier one that ended at its ``start``; it
 rewrite a period an earlier backfill already covered (delete ``DATA_DIR/backfill`` to redo).
 
 **32-bit counters.** A Counter32 delta is exact only if the counter cannot have wrapped once
-more unseen. :func:`collector.counters.counter_delta` can rule that out only with the
+more unseen. :func:`collector.collect.counters.counter_delta` can rule that out only with the
 interface's speed (``ifHighSpeed``): it calls a delta ``ambiguous_gap`` (no delta) when one more
 wrap would still fit under what the interface can carry in the span. A radio that reports no
 speed is bounded by nothing: its deltas take the classic single-wrap assumption, in live
@@ -43,13 +44,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from collector.counters import CLOCK_DRIFT, CLOCK_SLACK_S, max_bytes
+from collector.collect.counters import CLOCK_DRIFT, CLOCK_SLACK_S, max_bytes
+from collector.collect.pipeline import Pipeline
 from collector.errors import InputError
 from collector.inventory.model import AccessPoint, Inventory
 from collector.lab.backfill_sampler import NS, LabSampler
 from collector.lab.fleet import ANSWERING, Fleet
 from collector.lab.traffic import TrafficProfile
-from collector.pipeline import Pipeline
 from collector.poll.sample import Sample, down
 from collector.profiles import load_profiles
 from collector.settings import Settings
@@ -99,7 +100,7 @@ def substeps_for(profile: TrafficProfile, step_s: int, bits: int,
     Traffic: between two samples ``span`` apart a radio's counter moves by at most the AP's
     total, at most ``peak * span + 1`` (floor rounding), ``peak`` being the AP's rate in its
     busiest hour of the week; that must stay below 2^bits. Speed: with a speed bound,
-    :func:`collector.counters.counter_delta` calls a delta ambiguous when ``delta + 2^bits``
+    :func:`collector.collect.counters.counter_delta` calls a delta ambiguous when ``delta + 2^bits``
     also fits under what the interface can carry in the span (slack included), so the span
     must be short enough that one wrap alone exceeds that.
     """
@@ -296,7 +297,7 @@ class Backfill:
 
 def rollup_backfilled_hours(settings: Settings, inventory: Inventory, pipeline: Pipeline,
                             window: Window, *, threads: int = ROLLUP_THREADS) -> dict[str, Any]:
-    """Roll the ledger up for the window's hours with :func:`collector.rollup.roll_up`.
+    """Roll the ledger up for the window's hours with :func:`collector.ledger.rollup.roll_up`.
 
     Reads the backfilled ``radio_poll`` points back from InfluxDB (the spool must be drained)
     and appends the hourly and daily points to the same spool. ``roll_up`` asks InfluxDB one
@@ -306,7 +307,7 @@ def rollup_backfilled_hours(settings: Settings, inventory: Inventory, pipeline: 
     then need not scan 48 h of points after every hour for long deltas (10x faster here).
     """
     from collector.influx.query import InfluxQL
-    from collector.rollup import RollupResult, kst_day_start, roll_up
+    from collector.ledger.rollup import RollupResult, kst_day_start, roll_up
 
     influx = settings.influx
     token = influx.token if influx.flavour == "v2" else None

@@ -105,9 +105,9 @@ def run_truth(args: argparse.Namespace) -> int:
 
 
 def run_backfill(args: argparse.Namespace) -> int:
+    from collector.collect.pipeline import open_pipeline
     from collector.influx.query import QueryError
     from collector.lab.backfill import Backfill, Window, rollup_backfilled_hours
-    from collector.pipeline import open_pipeline
     from collector.settings import load_settings
 
     started = time.perf_counter()

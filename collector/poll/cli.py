@@ -25,7 +25,7 @@ from collector.poll.sink import NullSink, Sink
 from collector.secrets import UnsetSecretError
 
 if TYPE_CHECKING:
-    from collector.pipeline import Pipeline
+    from collector.collect.pipeline import Pipeline
     from collector.snmp.gufo_backend import GufoEngine
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     pipeline = None
     if args.sink == "influx":
-        from collector.pipeline import open_pipeline
+        from collector.collect.pipeline import open_pipeline
 
         pipeline = open_pipeline(settings, inventory, name=data_name(args.shard))
         sink: Sink = pipeline.sink

@@ -1,7 +1,7 @@
 """What one poll of one AP produced: the typed result handed to counters and sinks.
 
 Counter values stay raw (with their width) here; turning two readings into an exact delta is
-:mod:`collector.counters`' job. Fields a platform does not expose are ``None``.
+:mod:`collector.collect.counters`' job. Fields a platform does not expose are ``None``.
 """
 
 from __future__ import annotations

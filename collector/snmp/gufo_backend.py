@@ -17,16 +17,10 @@ rebooted, engine id changed). A session that timed out is dropped, so dead APs h
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import errno
-import functools
-import resource
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 
 from gufo.snmp import (
@@ -62,6 +56,14 @@ from collector.snmp.engine import (
     V3Credentials,
     Value,
 )
+from collector.snmp.gufo_session import (
+    LeanSession,
+    family_of,
+    persist_session,
+    reaim,
+    release_session,
+)
+from collector.snmp.ports import no_free_port, port_budget, session_cap
 
 T = TypeVar("T")
 
@@ -84,59 +86,6 @@ REFRESH_AFTER_S = 120.0
 SHED_STEP = 1000  # kept sessions closed when the machine has no ephemeral UDP port left
 
 
-PORT_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
-
-
-def port_budget(share: float = 0.75) -> int | None:
-    """Kept sessions the ephemeral port range allows (each holds a UDP port), or None.
-
-    Measured: past ~28,000 bound UDP sockets (the whole default range 32768-60999) every new
-    socket makes the kernel search for a free port and opening sessions slows to a crawl; the
-    rest of the machine needs ports too (UDP's range only: TCP's is counted apart). So at most
-    ``share`` of the range stays bound by kept sessions; idle re-aimable sessions and requests
-    in flight use part of the rest. Three quarters, not a half: on the 34,000-AP bench an
-    unkept SNMPv3 poll costs a new socket and an extra round trip, and half the range made v3
-    1.7x slower than v2c (three quarters: 1.2x; one noisy run each). When the ports do run
-    out, kept sessions are shed (:meth:`GufoEngine._shed`) and counted.
-    """
-    try:
-        low, high = (int(part) for part in PORT_RANGE.read_text().split())
-    except (OSError, ValueError):
-        return None
-    return max(0, int((high - low + 1) * share))
-
-
-def no_free_port(error: OSError) -> bool:
-    """Whether a new socket failed for want of an ephemeral port (gufo gives no errno)."""
-    codes = (errno.EAGAIN, errno.EADDRINUSE, errno.EADDRNOTAVAIL)
-    return error.errno in codes or any(f"(os error {code})" in str(error) for code in codes)
-
-
-def session_cap(reserve: int, want: int = 0) -> int:
-    """How many sessions may stay open: the open-file limit - reserve.
-
-    The soft limit is raised towards ``want + reserve`` (one socket per kept session): up to
-    the hard limit, and past it when the process may (CAP_SYS_RESOURCE, e.g. systemd's
-    ``LimitNOFILE``); otherwise to the hard limit.
-    """
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    needed = want + reserve
-    if want and soft < needed and (hard == resource.RLIM_INFINITY or hard < needed):
-        try:
-            new_hard = hard if hard == resource.RLIM_INFINITY else needed
-            resource.setrlimit(resource.RLIMIT_NOFILE, (needed, new_hard))
-            return max(0, needed - reserve)
-        except (ValueError, OSError):
-            pass  # not privileged: the hard limit is the most we get
-    if hard != resource.RLIM_INFINITY and soft < hard:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-            soft = hard
-        except (ValueError, OSError):
-            pass
-    return max(0, soft - reserve)
-
-
 class MasterKeys:
     """Password -> master key (the costly 1 MB hash), once per distinct algorithm and password."""
 
@@ -151,101 +100,6 @@ class MasterKeys:
             self._keys[(algorithm, password)] = key
             self.computed += 1
         return key
-
-
-class LeanSession(SnmpSession):
-    """gufo's session with a cheaper wait for each answer (measured: benchmarks/bench_poll.py).
-
-    gufo 0.13 waits with ``asyncio.wait_for`` per request and registers the socket with the
-    event loop for every answer (two ``epoll_ctl`` calls). Here a timer on the loop does the
-    timeout, and a kept session (``persistent``) stays registered until :meth:`release`, so the
-    hot path is one send, one wake-up and one receive. A datagram that arrives while nothing
-    waits (a late answer to a request that already timed out) is read and dropped, so a
-    level-triggered selector never spins on it. Overrides gufo's ``_recv`` with the same contract
-    (call ``receiver`` once the socket is readable, ``TimeoutError`` after ``timeout`` seconds).
-    """
-
-    persistent = False
-    _registered = False
-    _waiter: asyncio.Future[None] | None = None
-    _loop: asyncio.AbstractEventLoop | None = None
-    _local: str | None = None
-
-    async def get_many(self, oids: Iterable[str]) -> dict[str, Value]:
-        """gufo's ``get_many`` without its per-call closure and list copy when given a list."""
-        if self._policer:
-            await self._policer.wait()
-        sock = self._sock
-        wanted = oids if isinstance(oids, list) else list(oids)
-        try:
-            sock.send_get_many(wanted)
-        except BlockingIOError:  # send buffer full: gufo's own wait for writability
-            await self._send(functools.partial(sock.send_get_many, wanted))
-        return await self._recv(sock.recv_get_many)
-
-    async def _recv(self, receiver: Callable[[], T]) -> T:
-        loop = asyncio.get_running_loop()
-        while True:
-            waiter: asyncio.Future[None] = loop.create_future()
-            self._waiter = waiter
-            if not self._registered:
-                loop.add_reader(self._fd, self._readable)
-                self._registered = True
-                self._loop = loop
-            timer = loop.call_later(self._timeout, _expire, waiter)
-            try:
-                await waiter
-                return receiver()
-            except BlockingIOError:
-                continue  # woken without a whole datagram: wait again
-            finally:
-                timer.cancel()
-                self._waiter = None
-                if not self.persistent:
-                    self.release()
-
-    def _readable(self) -> None:
-        waiter = self._waiter
-        if waiter is None:
-            self._drop_stray()
-        elif not waiter.done():
-            waiter.set_result(None)
-
-    def _drop_stray(self) -> None:
-        """Read and discard whatever arrived unasked (gufo decodes it and finds no match)."""
-        with contextlib.suppress(BlockingIOError, SnmpError, OSError, ValueError, RuntimeError):
-            self._sock.recv_get_many()
-
-    @property
-    def fd(self) -> int:
-        return self._fd
-
-    def local_address(self, family: int) -> str | None:
-        """The socket's local address (what re-aimed requests leave from), or None.
-
-        Fixed by the first ``connect()``: re-aiming keeps it, so it is read once.
-        """
-        if self._local is None:
-            view = _wrap(self._fd, family)
-            try:
-                self._local = str(view.getsockname()[0])
-            except OSError:
-                return None
-            finally:
-                view.detach()
-        return self._local
-
-    def release(self) -> None:
-        """Unregister the socket from the event loop (before the session is dropped)."""
-        if self._registered and self._loop is not None:
-            self._loop.remove_reader(self._fd)
-        self._registered = False
-        self._loop = None
-
-
-def _expire(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_exception(TimeoutError())
 
 
 @dataclass(slots=True)
@@ -328,7 +182,7 @@ class GufoEngine:
     def forget(self, key: str) -> None:
         entry = self._sessions.pop(key, None)
         if entry is not None:
-            _release(entry.session)
+            release_session(entry.session)
 
     async def _request(
         self, target: SnmpTarget, operation: Callable[[SnmpSession], Awaitable[T]]
@@ -352,7 +206,7 @@ class GufoEngine:
                     result = await operation(entry.session)
                 except BaseException:
                     if not entry.kept:
-                        _release(entry.session)  # a session that failed is never re-aimed
+                        release_session(entry.session)  # a session that failed is never re-aimed
                     raise
                 entry.last_ok = self._clock()
                 if not entry.kept:
@@ -407,7 +261,7 @@ class GufoEngine:
         entry = _Session(session, credentials, address, last_ok=self._clock())
         if len(self._sessions) < self.max_sessions:  # again: shedding may have lowered the cap
             entry.kept = True
-            _persist(session)
+            persist_session(session)
             self._sessions[target.key] = entry
         return entry
 
@@ -433,9 +287,9 @@ class GufoEngine:
         session = idle.pop()
         self._spare_count -= 1
         try:
-            _connect(session, address)
+            reaim(session, address)
         except OSError:
-            _release(session)
+            release_session(session)
             return None
         self.sessions_reaimed += 1
         return session
@@ -451,11 +305,11 @@ class GufoEngine:
         if not isinstance(session, LeanSession):
             return  # not a session this engine opened (test doubles)
         room = isinstance(credentials, V2cCredentials) and self._spare_count < self.max_spares
-        source = session.local_address(_family(entry.address[0])) if room else None
+        source = session.local_address(family_of(entry.address[0])) if room else None
         if not source or not isinstance(credentials, V2cCredentials):
-            _release(session)
+            release_session(session)
             return
-        _persist(session)
+        persist_session(session)
         self._spares.setdefault((credentials, source), []).append(session)
         self._spare_count += 1
 
@@ -464,7 +318,7 @@ class GufoEngine:
         source = self._sources.get(address)
         if source is None:
             try:
-                with socket.socket(_family(address[0]), socket.SOCK_DGRAM) as probe:
+                with socket.socket(family_of(address[0]), socket.SOCK_DGRAM) as probe:
                     probe.connect(address)
                     source = str(probe.getsockname()[0])
             except OSError:
@@ -497,7 +351,7 @@ class GufoEngine:
         self.ports_exhausted += 1
         self.max_sessions = max(0, len(self._sessions) - SHED_STEP)
         for key in list(self._sessions)[:SHED_STEP]:
-            _release(self._sessions.pop(key).session)
+            release_session(self._sessions.pop(key).session)
         return True
 
     def _user(self, credentials: V3Credentials) -> User:
@@ -514,34 +368,6 @@ class GufoEngine:
             )
             self._users[credentials] = user
         return user
-
-
-def _persist(session: SnmpSession) -> None:
-    if isinstance(session, LeanSession):
-        session.persistent = True
-
-
-def _release(session: SnmpSession) -> None:
-    if isinstance(session, LeanSession):
-        session.persistent = False
-        session.release()
-
-
-def _family(address: str) -> socket.AddressFamily:
-    return socket.AF_INET6 if ":" in address else socket.AF_INET
-
-
-def _wrap(fd: int, family: int) -> socket.socket:
-    """A Python view of gufo's socket; callers must ``detach()`` it (gufo owns the fd)."""
-    return socket.socket(family, socket.SOCK_DGRAM, 0, fd)
-
-
-def _connect(session: LeanSession, address: tuple[str, int]) -> None:
-    view = _wrap(session.fd, _family(address[0]))
-    try:
-        view.connect(address)
-    finally:
-        view.detach()
 
 
 def _get_many(oids: Sequence[str]) -> Callable[[SnmpSession], Awaitable[dict[str, Value]]]:

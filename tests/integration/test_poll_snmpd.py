@@ -191,7 +191,7 @@ def test_a_re_aimed_session_that_finds_the_pool_full_leaves_the_event_loop(
 ) -> None:
     """A re-aimed session is registered for good; if it cannot go back, it is unregistered."""
     from collector.snmp.engine import SnmpTarget, resolve_credentials
-    from collector.snmp.gufo_backend import LeanSession
+    from collector.snmp.gufo_session import LeanSession
 
     creds = resolve_credentials(V2C, snmpd_agent.environ())
 

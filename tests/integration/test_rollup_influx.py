@@ -16,10 +16,10 @@ from collector.influx.v1 import V1Writer
 from collector.inventory.generate import GenerateOptions, generate
 from collector.inventory.load import load_inventory
 from collector.inventory.model import AccessPoint
-from collector.ledger import Ledger
-from collector.rollup import DAY_S, HOUR_S, roll_up
-from collector.usage import intersect_all
-from collector.usage_cli import register
+from collector.ledger.apportion import Ledger
+from collector.ledger.cli import register
+from collector.ledger.rollup import DAY_S, HOUR_S, roll_up
+from collector.ledger.usage import intersect_all
 
 pytestmark = pytest.mark.integration
 

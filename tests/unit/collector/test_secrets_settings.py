@@ -96,8 +96,8 @@ def test_spool_cap_in_file_must_be_a_positive_integer(tmp_path: Path, value: str
 
 
 def test_spool_cap_reaches_the_spool(tmp_path: Path) -> None:
+    from collector.collect.pipeline import open_pipeline
     from collector.inventory.model import Inventory
-    from collector.pipeline import open_pipeline
 
     inventory = Inventory(str(tmp_path / "inventory.yaml"), {}, {}, {}, {}, ())
     settings = Settings(data_dir=tmp_path, spool_cap_bytes=20_000)

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from _lab_helpers import ENV, generated
 
-from collector.counters import CLOCK_DRIFT, CLOCK_SLACK_S, max_bytes
+from collector.collect.counters import CLOCK_DRIFT, CLOCK_SLACK_S, max_bytes
+from collector.collect.pipeline import open_pipeline
 from collector.errors import InputError
 from collector.influx.writer import WriteResult
 from collector.inventory.model import Inventory
 from collector.lab.backfill import Backfill, BackfillReport, Window, substeps_for
 from collector.lab.traffic import profile_for
 from collector.lab.truth import ap_truth
-from collector.pipeline import open_pipeline
 from collector.settings import Settings
 
 SEED = 1

@@ -11,11 +11,12 @@ import pytest
 
 from collector.secrets import Secret
 from collector.snmp.engine import SnmpTarget, V2cCredentials
-from collector.snmp.gufo_backend import SHED_STEP, GufoEngine, port_budget
+from collector.snmp.gufo_backend import SHED_STEP, GufoEngine
+from collector.snmp.ports import port_budget
 
 
 def test_port_budget_is_three_quarters_of_the_ephemeral_range() -> None:
-    from collector.snmp.gufo_backend import PORT_RANGE
+    from collector.snmp.ports import PORT_RANGE
 
     budget = port_budget()
     if budget is None:

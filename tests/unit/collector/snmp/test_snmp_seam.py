@@ -83,7 +83,8 @@ def test_master_keys_computed_once_per_distinct_password() -> None:
 
 
 def test_engine_refuses_nothing_at_construction_and_caps_sessions() -> None:
-    from collector.snmp.gufo_backend import GufoEngine, session_cap
+    from collector.snmp.gufo_backend import GufoEngine
+    from collector.snmp.ports import session_cap
 
     assert session_cap(reserve=10**9) == 0
     engine = GufoEngine(max_sessions=0)

@@ -1,19 +1,19 @@
 """The ledger, derived from what is stored: ``radio_poll`` deltas -> ``ap_usage_hourly/daily``.
 
-For each UTC hour H, every stored delta whose span ``[time - interval_s, time)`` meets
-``[H, H + 1 h)`` is shared out with :func:`collector.ledger.split_hourly` (the one apportioning
-rule), and its part for H is summed per AP over the AP's radios. Because that rule telescopes,
-a KST day's 24 hourly parts add up to exactly what its deltas carried, and so do months. The
-daily point is the exact sum of the day's 24 hourly points: those computed in the same call,
-plus the stored ones of its other hours (:mod:`collector.rollup_stored`); if any of those is
-missing, they are recomputed from ``radio_poll`` and written again.
+For each UTC hour H, every stored delta whose span ``[time - interval_s, time)`` meets ``[H, H +
+1 h)`` is shared out with :func:`collector.ledger.apportion.split_hourly` (the one apportioning
+rule), and its part for H is summed per AP over the AP's radios. Because that rule telescopes, a
+KST day's 24 hourly parts add up to exactly what its deltas carried, and so do months. The daily
+point is the exact sum of the day's 24 hourly points: those computed in the same call, plus the
+stored ones of its other hours (:mod:`collector.ledger.stored`); if any of those is missing,
+they are recomputed from ``radio_poll`` and written again.
 
 Fields: ``rx_bytes``, ``tx_bytes``, ``sessions`` as above; ``covered_s`` is the least any
 radio of the AP that has covered time in the hour had covered: the seconds where every radio is
-counted, the same rule as ``pubwifi usage`` (:func:`collector.usage.usage_from_polls`, the
+counted, the same rule as ``pubwifi usage`` (:func:`collector.ledger.usage.usage_from_polls`, the
 intersection of the radios' spans; a radio with no covered time in the hour does not lower it).
 The accountant writes ``interval_s`` on all radio rows of a poll or on none, with one span
-(:mod:`collector.accounting`), so within an hour one radio's covered spans lie inside
+(:mod:`collector.collect.accounting`), so within an hour one radio's covered spans lie inside
 another's and the least sum is exactly that intersection; it is larger only if two different
 radios each went missing from a poll in the same hour. Daily ``covered_s`` is the sum of the
 hours'. Every AP in the inventory gets a point each hour (zeros with ``covered_s=0`` when
@@ -40,8 +40,8 @@ from datetime import date
 from collector.influx.lineproto import BadPoint
 from collector.influx.schema import AP_USAGE_DAILY, AP_USAGE_HOURLY, ap_tags
 from collector.inventory.model import AccessPoint
-from collector.ledger import seoul_day, split_hourly
-from collector.pollread import (
+from collector.ledger.apportion import seoul_day, split_hourly
+from collector.ledger.polls import (
     Decoded,
     QueryClient,
     TimeRange,
@@ -50,7 +50,7 @@ from collector.pollread import (
     raw_statement,
     sum_statement,
 )
-from collector.rollup_stored import stored_hours
+from collector.ledger.stored import stored_hours
 
 HOUR_S = 3600
 DAY_S = 86_400

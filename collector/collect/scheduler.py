@@ -3,12 +3,12 @@
 Only this module imports APScheduler. Jobs, each deliberate:
 
 - ``tick`` every ``tick_s`` (1 s): polls the APs whose phase fell since the previous tick
-  (:class:`~collector.phases.PhasePlan`). ``max_instances=1`` so ticks never overlap;
+  (:class:`~collector.collect.phases.PhasePlan`). ``max_instances=1`` so ticks never overlap;
   ``coalesce=True`` so a backlog of missed ticks runs once; ``misfire_grace_time=None`` so a
   late tick still runs (its window simply covers more time, and every AP in it is polled once).
   A tick starts the polls and returns: a dead AP's deadline never delays the next tick.
 - ``rollup`` every 5 minutes: the ledger's hourly and daily rollups of closed hours
-  (:mod:`collector.rollup`), in a worker thread.
+  (:mod:`collector.ledger.rollup`), in a worker thread.
 
 A cycle is one pass over the interval; its end updates the up/down gauges and the cycle counter,
 and ``pubwifi_last_successful_cycle_timestamp_seconds`` only if the cycle was successful: no
@@ -29,10 +29,10 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from collector.collect.phases import PhasePlan
+from collector.collect.pipeline import Pipeline
 from collector.inventory.model import AccessPoint
 from collector.metrics import CollectorMetrics
-from collector.phases import PhasePlan
-from collector.pipeline import Pipeline
 from collector.poll.runner import PollStats, Runner
 
 log = logging.getLogger(__name__)

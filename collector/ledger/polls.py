@@ -1,7 +1,7 @@
 """Reading ``radio_poll`` deltas back from InfluxDB: InfluxQL text and row decoding.
 
-Shared by the ledger rollup (:mod:`collector.rollup`) and ``pubwifi usage``
-(:mod:`collector.usage`). A stored delta covers the span ``[time - interval_s, time)`` (whole
+Shared by the ledger rollup (:mod:`collector.ledger.rollup`) and ``pubwifi usage``
+(:mod:`collector.ledger.usage`). A stored delta covers the span ``[time - interval_s, time)`` (whole
 seconds). Statements are built here only, so the fake client in the unit tests and the real
 InfluxDB see the same text. Times are epoch-second literals (``1735657200s``), which InfluxDB
 1.x, 2.x (v1 compatibility) and 3.x all accept.

@@ -30,7 +30,7 @@ from collector.errors import InputError
 from collector.influx.query import quote_ident
 from collector.influx.schema import AP_USAGE_DAILY, AP_USAGE_HOURLY
 from collector.inventory.model import AccessPoint
-from collector.pollread import (
+from collector.ledger.polls import (
     QueryClient,
     TimeRange,
     decode,
@@ -38,7 +38,7 @@ from collector.pollread import (
     raw_statement,
     tag_filter,
 )
-from collector.rollup import DAY_S, HOUR_S, kst_day_start
+from collector.ledger.rollup import DAY_S, HOUR_S, kst_day_start
 
 DEFAULT_SLICE_S = 6 * HOUR_S
 

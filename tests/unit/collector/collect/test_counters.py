@@ -1,4 +1,4 @@
-"""collector.counters: wrap, reboot, discontinuity, speed and gap rules, by example and property."""
+"""collect.counters: wrap, reboot, discontinuity, speed and gap rules, by example and property."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from collector.counters import (
+from collector.collect.counters import (
     CLOCK_DRIFT,
     CLOCK_SLACK_S,
     UPTIME_MODULUS,

@@ -19,8 +19,8 @@ from typing import TextIO
 from collector.errors import InputError
 from collector.influx.query import InfluxQL, QueryError
 from collector.inventory.load import load_inventory
+from collector.ledger.usage import UsageReport, usage_from_ledger, usage_from_polls
 from collector.settings import Settings, load_settings
-from collector.usage import UsageReport, usage_from_ledger, usage_from_polls
 
 KST = dt.timezone(dt.timedelta(hours=9), "KST")
 

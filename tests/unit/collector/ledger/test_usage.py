@@ -1,4 +1,4 @@
-"""collector.usage / usage_cli: per-AP totals, first/last sample and gaps, exactly."""
+"""collector.ledger.usage / usage_cli: per-AP totals, first/last sample and gaps, exactly."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from test_rollup import H0, fleet, polls, store
 
 from collector.errors import InputError
 from collector.influx.schema import Band
-from collector.rollup import DAY_S, HOUR_S, roll_up
-from collector.usage import ledger_buckets, merge_spans, usage_from_ledger, usage_from_polls
-from collector.usage_cli import parse_time, register, run_usage
+from collector.ledger.cli import parse_time, register, run_usage
+from collector.ledger.rollup import DAY_S, HOUR_S, roll_up
+from collector.ledger.usage import ledger_buckets, merge_spans, usage_from_ledger, usage_from_polls
 
 
 def test_merge_spans_is_a_union() -> None:
@@ -147,7 +147,7 @@ def test_cli_json_and_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     aps = fleet(tmp_path, 2)
     db = FakeInfluxQL()
     store(db, [(aps[0], Band.GHZ_5, H0 + 600, 300, 123, 45, 6)])
-    monkeypatch.setattr("collector.usage_cli.query_client", lambda settings: db)
+    monkeypatch.setattr("collector.ledger.cli.query_client", lambda settings: db)
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
     argv = ["usage", "--from", "2025-01-01T00:00", "--to", str(H0 + HOUR_S)]

@@ -6,9 +6,9 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
+from collector.collect.phases import PhasePlan, phase_fraction
 from collector.inventory.generate import GenerateOptions, generate
 from collector.inventory.load import load_inventory
-from collector.phases import PhasePlan, phase_fraction
 
 
 def _aps(tmp_path, n=500):

@@ -17,8 +17,8 @@ from collector.poll.cli import check_secrets, data_name
 from collector.poll.shard import ALL, Shard
 
 if TYPE_CHECKING:
+    from collector.collect.pipeline import Pipeline
     from collector.inventory.model import Inventory
-    from collector.pipeline import Pipeline
     from collector.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,16 +88,16 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from collector.collect.phases import PhasePlan
+    from collector.collect.pipeline import open_pipeline
+    from collector.collect.scheduler import Collector, run_forever
     from collector.inventory.load import load_inventory
     from collector.metrics import CollectorMetrics
-    from collector.phases import PhasePlan
-    from collector.pipeline import open_pipeline
     from collector.poll.backoff import BackOff
     from collector.poll.cli import discovery_path
     from collector.poll.discovery_cache import DiscoveryCache
     from collector.poll.runner import Runner, RunnerOptions
     from collector.profiles import load_profiles
-    from collector.scheduler import Collector, run_forever
     from collector.settings import load_settings
     from collector.snmp.gufo_backend import GufoEngine
 
@@ -168,8 +168,8 @@ def _rollup(
     """The ledger job: roll up closed hours from what InfluxDB holds (shard 1 of N only)."""
     if shard.number != 1:
         return None  # the ledger covers the whole fleet; one collector keeps it
-    from collector.rollup_due import run_due
-    from collector.usage_cli import query_client
+    from collector.ledger.cli import query_client
+    from collector.ledger.due import run_due
 
     query = query_client(settings)
     state_dir = Path(settings.data_dir) / "ledger"

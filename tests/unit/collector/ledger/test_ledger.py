@@ -1,4 +1,4 @@
-"""collector.ledger: exact hourly apportioning and KST days/months that add up to the deltas."""
+"""ledger.apportion: exact hourly apportioning and KST days/months that add up to the deltas."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collector.ledger import (
+from collector.ledger.apportion import (
     HOUR_MS,
     SEOUL,
     Ledger,

@@ -1,7 +1,7 @@
 """The write path of a collector process: samples -> exact points -> disk spool -> InfluxDB.
 
 :class:`SpoolSink` is the poller's :class:`~collector.poll.sink.Sink`. For each batch it turns
-samples into lines (:class:`~collector.accounting.Accountant`), makes the advanced counter
+samples into lines (:class:`~collector.collect.accounting.Accountant`), makes the advanced counter
 baselines durable (journal append, fsync) and only then appends the lines to the spool (fsync):
 a crash in between loses that batch as a visible gap, never counts it twice. A
 :class:`~collector.influx.shipper.Shipper` thread moves the spool to InfluxDB in order; while
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from collector.accounting import Accountant
-from collector.baselines import BaselineStore
-from collector.counters import Delta
+from collector.collect.accounting import Accountant
+from collector.collect.baselines import BaselineStore
+from collector.collect.counters import Delta
 from collector.errors import InputError
 from collector.influx.hooks import NoMetrics, SpoolMetrics
 from collector.influx.shipper import Shipper

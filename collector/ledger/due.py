@@ -10,7 +10,7 @@ last span comes up to one poll interval after H + 1 h, so H is due when
 after an InfluxDB outage, a collector restarted after minutes) is picked up by ``redo_hours``
 (the last hours are rolled again on each run; rolling up is idempotent) and by the day's last
 hour, which recomputes the whole day. Anything older can be redone by calling
-:func:`collector.rollup.roll_up` for those hours.
+:func:`collector.ledger.rollup.roll_up` for those hours.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from collector.errors import InputError
 from collector.influx.query import quote_ident
 from collector.influx.schema import RADIO_POLL
 from collector.inventory.model import AccessPoint
-from collector.pollread import QueryClient
-from collector.rollup import (
+from collector.ledger.polls import QueryClient
+from collector.ledger.rollup import (
     DEFAULT_LOOKBACK_S,
     HOUR_S,
     RollupResult,

@@ -1,4 +1,4 @@
-"""collector.accounting and the SpoolSink: one bad value sets aside its own line, no other."""
+"""collect.accounting and the SpoolSink: one bad value sets aside its own line, no other."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from collector.accounting import Accountant
-from collector.baselines import BaselineStore
+from collector.collect.accounting import Accountant
+from collector.collect.baselines import BaselineStore
+from collector.collect.pipeline import SpoolSink
 from collector.influx.hooks import CountingMetrics
 from collector.inventory.generate import GenerateOptions, generate
 from collector.inventory.load import load_inventory
 from collector.inventory.model import Inventory
-from collector.pipeline import SpoolSink
 from collector.poll.sample import CounterValue, RadioSample, Sample
 
 T0 = 1_735_657_200
@@ -136,7 +136,7 @@ def test_a_large_batch_gives_the_event_loop_back_while_it_is_accounted(
     inventory: Inventory, tmp_path: Path,
 ) -> None:
     """Answers in flight are read during a big emit; two emits never interleave."""
-    from collector.pipeline import YIELD_EVERY
+    from collector.collect.pipeline import YIELD_EVERY
 
     ap_id = inventory.aps[0].id
     polls = [sample(ap_id, T0 + 60 * i, (radio("5GHz", "2", 1000 * i, 2000 * i, i),))
@@ -227,8 +227,8 @@ def test_usage_and_ledger_leave_a_partial_poll_out_of_totals_and_coverage(
 ) -> None:
     from fake_influxql import FakeInfluxQL
 
-    from collector.rollup import roll_up
-    from collector.usage import usage_from_polls
+    from collector.ledger.rollup import roll_up
+    from collector.ledger.usage import usage_from_polls
 
     ap = inventory.aps[0].id
     accountant = Accountant(inventory, BaselineStore.open(tmp_path))

@@ -1,4 +1,4 @@
-"""collector.baselines: atomic, durable, and never crashing on a bad file."""
+"""collector.collect.baselines: atomic, durable, and never crashing on a bad file."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from collector.baselines import DEFAULT_NAME, BaselineStore
-from collector.counters import Reason, Sample, counter_delta
+from collector.collect.baselines import DEFAULT_NAME, BaselineStore
+from collector.collect.counters import Reason, Sample, counter_delta
 
 T0 = 1_735_657_200.0
 
@@ -91,8 +91,8 @@ def test_restart_loses_no_traffic(tmp_path: Path):
 KILLED_WRITER = """
 import sys
 from pathlib import Path
-from collector.baselines import BaselineStore
-from collector.counters import Sample
+from collector.collect.baselines import BaselineStore
+from collector.collect.counters import Sample
 store = BaselineStore.open(Path(sys.argv[1]))
 generation = 0
 while True:

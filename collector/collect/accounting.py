@@ -2,9 +2,10 @@
 
 For every AP that answered: one ``ap_poll`` point, an ``ap_info`` point when model or firmware
 changed (and the first time after start), and one ``radio_poll`` point per radio carrying the
-exact deltas of its rx/tx byte and session counters (``collector.counters``) since the previous
-poll. An AP that did not answer gets ``ap_poll up=0``. Every delta outcome (ok, wrap, reboot,
-discontinuity, ...) is counted for Prometheus, and the seconds whose traffic is unknown too.
+exact deltas of its rx/tx byte and session counters (``collector.collect.counters``) since the
+previous poll. An AP that did not answer gets ``ap_poll up=0``. Every delta outcome (ok, wrap,
+reboot, discontinuity, ...) is counted for Prometheus, and the seconds whose traffic is unknown
+too.
 
 Timestamps are whole seconds (the spool writes ``precision=s``); ``interval_s`` is the span the
 deltas cover, ``[time - interval_s, time]``, which the ledger rollup apportions over hours.
@@ -42,9 +43,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from collector.baselines import BaselineStore
-from collector.counters import Delta, Reason, counter_delta
-from collector.counters import Sample as CounterSample
+from collector.collect.baselines import BaselineStore
+from collector.collect.counters import Delta, Reason, counter_delta
+from collector.collect.counters import Sample as CounterSample
 from collector.influx.lineproto import BadPoint, FieldValue
 from collector.influx.schema import AP_INFO, AP_POLL, RADIO_POLL, Band, ap_tags, radio_tags
 from collector.inventory.model import AccessPoint, Inventory

@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 
 from collector.influx.query import quote_ident
 from collector.influx.schema import AP_USAGE_HOURLY
-from collector.pollread import QueryClient
+from collector.ledger.polls import QueryClient
 
 HOUR_S = 3600
 _FIELDS = ("rx_bytes", "tx_bytes", "sessions", "covered_s")

@@ -8,11 +8,11 @@ from typing import cast
 
 from prometheus_client import CollectorRegistry
 
+from collector.collect.phases import PhasePlan
+from collector.collect.pipeline import Pipeline
+from collector.collect.scheduler import Collector
 from collector.metrics import CollectorMetrics
-from collector.phases import PhasePlan
-from collector.pipeline import Pipeline
 from collector.poll.runner import PollStats, Runner
-from collector.scheduler import Collector
 
 GAUGE = "pubwifi_last_successful_cycle_timestamp_seconds"
 

@@ -1,4 +1,4 @@
-"""collector.rollup / rollup_due: the ledger derived from stored radio_poll deltas, exactly."""
+"""ledger.rollup / rollup_due: the ledger derived from stored radio_poll deltas, exactly."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from collector.influx.schema import RADIO_POLL, Band, radio_tags
 from collector.inventory.generate import GenerateOptions, generate
 from collector.inventory.load import load_inventory
 from collector.inventory.model import AccessPoint
-from collector.rollup import DAY_S, HOUR_S, kst_day_start, roll_up
-from collector.rollup_due import (
+from collector.ledger.due import (
     STATE_FILE,
     due_hours,
     first_hour,
@@ -25,6 +24,7 @@ from collector.rollup_due import (
     run_due,
     save_last_hour,
 )
+from collector.ledger.rollup import DAY_S, HOUR_S, kst_day_start, roll_up
 
 H0 = 1_735_657_200  # 2025-01-01T00:00:00+09:00 (a KST midnight, 15:00 UTC)
 Delta = tuple[AccessPoint, Band, int, int, int, int, int]  # ap, band, end, interval, rx, tx, s
@@ -117,7 +117,7 @@ def test_ledger_coverage_is_where_every_radio_counted_as_in_usage(tmp_path: Path
     """Polls every 300 s on the hour grid: some not wholly counted (deltas, no interval_s),
     a radio missing from some polls, first samples: the ledger's hourly covered_s and totals
     equal ``usage_from_polls`` for each hour, and rows without interval_s count nowhere."""
-    from collector.usage import usage_from_polls
+    from collector.ledger.usage import usage_from_polls
 
     aps = fleet(tmp_path, 3)
     rng = random.Random(7)

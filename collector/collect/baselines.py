@@ -1,6 +1,6 @@
 """Durable counter baselines, so a collector restart loses no traffic.
 
-The last :class:`~collector.counters.Sample` of every (AP, counter) is kept in memory and
+The last :class:`~collector.collect.counters.Sample` of every (AP, counter) is kept in memory and
 written to one JSON-lines file under the data directory by :meth:`BaselineStore.flush`: a
 temporary file in the same directory, fsync, ``os.replace`` (via ``Path.replace``), fsync of
 the directory. A crash leaves either the old file or the new one, never a mix.
@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from collector.counters import Sample
+from collector.collect.counters import Sample
 from collector.errors import Problem
 
 log = logging.getLogger(__name__)
