@@ -46,6 +46,7 @@ class Settings:
     poll_timeout_s: float = 2.0
     poll_concurrency: int = 256
     spool_cap_bytes: int = 2 * 1024**3  # past it, the oldest spooled lines are dropped (counted)
+    tariffs: Path | None = None  # a tariff book replacing the packaged one (collector/savings)
 
     def require_web_secret_key(self) -> Secret:
         if self.web_secret_key is None:
@@ -75,6 +76,7 @@ _ENV: dict[str, tuple[str, ...]] = {
     "PUBWIFI_POLL_TIMEOUT": ("poll_timeout_s",),
     "PUBWIFI_POLL_CONCURRENCY": ("poll_concurrency",),
     "PUBWIFI_SPOOL_CAP_BYTES": ("spool_cap_bytes",),
+    "PUBWIFI_TARIFFS": ("tariffs",),
 }
 _SECRET_FIELDS = {"token", "password", "web_secret_key"}
 _POSITIVE_INT_FIELDS = {"spool_cap_bytes"}
@@ -87,6 +89,10 @@ def _coerce(where: str, name: str, current: object, raw: object) -> object:
         return Secret(raw)
     if name in _POSITIVE_INT_FIELDS:
         return _positive_int(where, name, raw)
+    if name == "tariffs":
+        if not isinstance(raw, str) or not raw:
+            raise InputError.at(where, 0, f"{name}: expected a file path")
+        return Path(raw)
     if name == "flavour":
         if raw not in ("v1", "v2"):
             raise InputError.at(where, 0, f"{name}: expected 'v1' or 'v2', got {raw!r}")

@@ -175,11 +175,52 @@ def _rollup(
     state_dir = Path(settings.data_dir) / "ledger"
     state_dir.mkdir(parents=True, exist_ok=True)
 
+    report = _monthly_report(settings, inventory, query, state_dir, pipeline)
+
     def job() -> object:
         result = run_due(
             query, pipeline.sink.spool.append, inventory, state_dir, time.time(), int(interval)
         )
         log.info("ledger rollup: %s", result)
+        report()
         return result
 
     return job
+
+
+def _monthly_report(
+    settings: Settings, inventory: Inventory, query: Any, state_dir: Path, pipeline: Pipeline
+) -> Callable[[], object]:
+    """Last month's report, once the ledger has closed the month and the spool is shipped.
+
+    Runs after each rollup (every 5 minutes and at start): the report is due from the 1st at
+    06:00 KST (:func:`collector.reports.schedule.due_month`); it waits while the ledger has not
+    rolled the month's last hour up or rolled-up points still wait in the spool, so a collector
+    that comes back after days first catches up, then reports.
+    """
+    from collector.ledger.due import load_last_hour
+    from collector.reports.build import month_window, parse_month
+    from collector.reports.cli import produce, report_root
+    from collector.reports.schedule import MonthlyReportJob, due_month
+    from collector.savings.tariff import load_tariffs
+
+    root = report_root(settings, None)
+
+    def make(month: str) -> object:
+        book = load_tariffs(settings.tariffs)
+        return produce(query, book, inventory.aps, month, root, reason="scheduled (1st, 06:00 KST)")
+
+    job = MonthlyReportJob(root, make)
+
+    def run() -> object:
+        month = due_month(time.time(), root)
+        if month is None:
+            return None
+        _, end = month_window(*parse_month(month))
+        last = load_last_hour(state_dir)
+        if last is None or last + 3600 < end or pipeline.sink.spool.depth_lines > 0:
+            log.info("monthly report %s waits for the ledger to close the month", month)
+            return None
+        return job()
+
+    return run

@@ -1,0 +1,346 @@
+"""Assemble the monthly report's one table from the ledger, the inventory and the tariff book.
+
+Reads, for the month (KST; month to date up to the last whole hour when it is the current
+month): per-AP sums priced per tariff period (:func:`collector.savings.compute.read_ap_periods`),
+per-district daily sums for the charts (one statement per ledger piece, ``GROUP BY
+time(1d, 15h)``: buckets start at KST midnight), and per-district totals of the previous month
+and of the same month a year earlier. Everything else (districts, sites, mount types) is
+grouping of the per-AP sums through the inventory. Won are fitted so that every table adds up
+to the figure it breaks down, to the won (:func:`fit_won`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+
+from collector.districts import SEOUL_DISTRICTS
+from collector.errors import InputError
+from collector.influx.query import quote_ident
+from collector.inventory.model import AccessPoint, Mount
+from collector.ledger.polls import QueryClient
+from collector.ledger.rollup import HOUR_S
+from collector.reports.table import (
+    AreaReport,
+    Comparison,
+    DayRow,
+    Figures,
+    MonthlyReport,
+    MountRow,
+    SiteRow,
+    TariffUse,
+)
+from collector.savings.compute import (
+    ESTIMATE_METHOD,
+    ApPeriod,
+    group_figures,
+    kst_day,
+    kst_midnight,
+    pieces,
+    read_ap_periods,
+    tariff_spans,
+)
+from collector.savings.money import ROUNDING_RULE, billable_bytes, krw_exact, won_parts
+from collector.savings.tariff import TariffBook
+
+CITY_CODE = "11000"
+CITY_EN, CITY_KO = "Seoul", "서울특별시"
+TOP_SITES = 10
+MOUNT_ORDER = [m.value for m in Mount]  # smart poles first, as the inventory declares them
+
+
+def software_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pubwifi")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "unknown"
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    try:
+        moment = dt.datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        raise InputError.at("--month", 0, f"{text!r}: expected YYYY-MM, e.g. 2026-11") from None
+    return moment.year, moment.month
+
+
+def month_window(year: int, month: int) -> tuple[int, int]:
+    first = dt.date(year, month, 1)
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return kst_midnight(first), kst_midnight(nxt)
+
+
+def shift_month(year: int, month: int, by: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + by
+    return index // 12, index % 12 + 1
+
+
+def fit_won(exact: Sequence[Decimal], target: int) -> list[int]:
+    """Whole won per part, adding up to ``target`` (the figure they break down).
+
+    The parts are rounded on their running total (:func:`collector.savings.money.won_parts`);
+    if that sum differs from ``target`` (the breakdown's total was itself one part of a larger
+    table), the difference, at most a won or two, goes to the largest part.
+    """
+    parts = won_parts(exact)
+    if parts:
+        diff = target - sum(parts)
+        if diff:
+            largest = max(range(len(parts)), key=lambda i: exact[i])
+            parts[largest] += diff
+    return parts
+
+
+def _refit(rows: list[tuple[str, Figures]], target: Figures) -> list[tuple[str, Figures]]:
+    krw = fit_won([f.krw_exact for _, f in rows], target.krw)
+    est = fit_won([Decimal(f.est_krw) for _, f in rows], target.est_krw)
+    return [
+        (key, dataclasses.replace(f, krw=krw[i], est_krw=est[i])) for i, (key, f) in enumerate(rows)
+    ]
+
+
+def _grouped(
+    members: Iterable[tuple[ApPeriod, AccessPoint | None]],
+    key: Callable[[ApPeriod, AccessPoint | None], str],
+    target: Figures | None,
+) -> list[tuple[str, Figures]]:
+    groups: dict[str, list[ApPeriod]] = {}
+    for period, ap in members:
+        groups.setdefault(key(period, ap), []).append(period)
+    rows, _ = group_figures(sorted(groups.items()))
+    return rows if target is None else _refit(rows, target)
+
+
+def daily_statement(measurement: str, low: int, high: int) -> str:
+    sums = ",".join(
+        f'sum("{f}") AS "{f}"' for f in ("rx_bytes", "tx_bytes", "sessions", "covered_s")
+    )
+    return (
+        f"SELECT {sums} FROM {quote_ident(measurement)} "  # noqa: S608
+        f"WHERE time >= {low}s AND time < {high}s "
+        'GROUP BY time(1d, 15h),"district" fill(none)'
+    )
+
+
+def read_daily(
+    query: QueryClient, start: int, end: int, book: TariffBook
+) -> dict[str, dict[dt.date, tuple[int, int, int, int, Decimal]]]:
+    """district -> KST day -> (rx, tx, sessions, covered_s, exact KRW)."""
+    out: dict[str, dict[dt.date, tuple[int, int, int, int, Decimal]]] = {}
+    for piece in pieces(start, end, book):
+        for series in query.series(daily_statement(piece.measurement, piece.low, piece.high)):
+            district = series.tags.get("district", "")
+            days = out.setdefault(district, {})
+            for row in series.rows():
+                day = kst_day(max(int(row["time"]), piece.low))
+                rx, tx = int(row["rx_bytes"] or 0), int(row["tx_bytes"] or 0)
+                sessions, covered = int(row["sessions"] or 0), int(row["covered_s"] or 0)
+                krw = krw_exact(billable_bytes(rx, tx, piece.tariff), piece.tariff)
+                old = days.get(day, (0, 0, 0, 0, Decimal(0)))
+                days[day] = (
+                    old[0] + rx,
+                    old[1] + tx,
+                    old[2] + sessions,
+                    old[3] + covered,
+                    old[4] + krw,
+                )
+    return out
+
+
+def _comparison(
+    query: QueryClient,
+    book: TariffBook,
+    inventory: Sequence[AccessPoint],
+    year: int,
+    month: int,
+) -> dict[str, Comparison] | None:
+    """Per-district (and city) totals of another month; None if the ledger has nothing for it."""
+    start, end = month_window(year, month)
+    try:
+        periods, _ = read_ap_periods(query, start, end, book, inventory=inventory)
+    except InputError:  # no tariff in force then: nothing to compare with
+        return None
+    if not any(p.covered_s or p.rx_bytes or p.tx_bytes for p in periods.values()):
+        return None
+    label = f"{year:04d}-{month:02d}"
+    known = {ap.id: ap for ap in inventory}
+    rows, total = group_figures(sorted(_by_district(periods.values(), known).items()))
+    out = {code: _compare(label, f) for code, f in rows}
+    out[CITY_CODE] = _compare(label, total)
+    return out
+
+
+def _by_district(
+    periods: Iterable[ApPeriod], known: dict[str, AccessPoint]
+) -> dict[str, list[ApPeriod]]:
+    groups: dict[str, list[ApPeriod]] = {}
+    for p in periods:
+        ap = known.get(p.ap)
+        groups.setdefault(ap.district.code if ap else p.district, []).append(p)
+    return groups
+
+
+def _compare(label: str, f: Figures) -> Comparison:
+    return Comparison(label, f.total_bytes, f.sessions, f.krw, f.coverage)
+
+
+def build_monthly(
+    query: QueryClient,
+    book: TariffBook,
+    inventory: Sequence[AccessPoint],
+    month: str,
+    *,
+    now: float | None = None,
+) -> MonthlyReport:
+    """The report for ``month`` (``YYYY-MM``, KST). Future or empty months are InputError."""
+    now = time.time() if now is None else now
+    year, mon = parse_month(month)
+    start, end = month_window(year, mon)
+    if start > now:
+        raise InputError.at("--month", 0, f"{month} is in the future (Seoul time)")
+    month_to_date = end > now
+    if month_to_date:
+        end = int(now) // HOUR_S * HOUR_S
+        if end <= start:
+            raise InputError.at("--month", 0, f"{month} has not had a whole hour yet")
+    periods, cut = read_ap_periods(query, start, end, book, inventory=inventory)
+    if not any(p.covered_s or p.rx_bytes or p.tx_bytes or p.sessions for p in periods.values()):
+        raise InputError.at(
+            "--month", 0, f"the ledger has no data for {month} (is the collector running?)"
+        )
+    known = {ap.id: ap for ap in inventory}
+    members = [(p, known.get(p.ap)) for p in periods.values()]
+    district_rows, city = group_figures(sorted(_by_district(periods.values(), known).items()))
+    district_figures = dict(district_rows)
+    daily = read_daily(query, start, end, book)
+    days = _days(start, end)
+    before = _comparison(query, book, inventory, *shift_month(year, mon, -1))
+    year_ago = _comparison(query, book, inventory, year - 1, mon)
+
+    def area(
+        code: str,
+        en: str,
+        ko: str,
+        figures: Figures,
+        mine: list[tuple[ApPeriod, AccessPoint | None]],
+        day_sums: dict[dt.date, tuple[int, int, int, int, Decimal]],
+    ) -> AreaReport:
+        sites = _grouped(mine, lambda p, ap: ap.site.id if ap else "", None)
+        site_names = {ap.site.id: ap.site for _, ap in mine if ap}
+        top = sorted(sites, key=lambda r: (-r[1].total_bytes, r[0]))[:TOP_SITES]
+        mounts = _grouped(mine, lambda p, ap: str(ap.site.mount) if ap else "other", figures)
+        mounts.sort(key=lambda r: MOUNT_ORDER.index(r[0]) if r[0] in MOUNT_ORDER else 99)
+        return AreaReport(
+            code=code,
+            name_en=en,
+            name_ko=ko,
+            figures=figures,
+            previous_month=before.get(code) if before else None,
+            previous_year=year_ago.get(code) if year_ago else None,
+            top_sites=tuple(
+                SiteRow(
+                    key,
+                    site_names[key].name if key in site_names else key,
+                    str(site_names[key].mount) if key in site_names else "other",
+                    f,
+                )
+                for key, f in top
+            ),
+            by_mount=tuple(MountRow(key, f) for key, f in mounts),
+            daily=_day_rows(days, day_sums, figures, sum(1 for _ in mine)),
+        )
+
+    districts = []
+    for d in SEOUL_DISTRICTS:
+        mine = [(p, ap) for p, ap in members if (ap.district.code if ap else p.district) == d.code]
+        figures = district_figures.get(d.code) or _empty(end - start, 0)
+        districts.append(area(d.code, d.name_en, d.name_ko, figures, mine, daily.get(d.code, {})))
+    city_days: dict[dt.date, tuple[int, int, int, int, Decimal]] = {}
+    for day_sums in daily.values():
+        for day, v in day_sums.items():
+            old = city_days.get(day, (0, 0, 0, 0, Decimal(0)))
+            city_days[day] = (
+                old[0] + v[0], old[1] + v[1], old[2] + v[2], old[3] + v[3], old[4] + v[4]
+            )
+    city_area = area(CITY_CODE, CITY_EN, CITY_KO, city, members, city_days)
+    return MonthlyReport(
+        month=month,
+        start=start,
+        end=end,
+        month_to_date=month_to_date,
+        generated_at=dt.datetime.fromtimestamp(now, dt.UTC).astimezone(
+            dt.timezone(dt.timedelta(hours=9), "KST")
+        ),
+        software_version=software_version(),
+        tariffs=tuple(
+            TariffUse(
+                s.tariff.id,
+                s.tariff.krw_per_gb,
+                s.tariff.counts,
+                s.first_day,
+                s.last_day,
+                s.tariff.source,
+                s.tariff.method,
+            )
+            for s in tariff_spans(cut)
+        ),
+        rounding=ROUNDING_RULE,
+        estimate_method=ESTIMATE_METHOD,
+        city=city_area,
+        districts=tuple(districts),
+    )
+
+
+def _days(start: int, end: int) -> list[tuple[dt.date, int]]:
+    """Each KST day of the window with its seconds inside the window."""
+    out = []
+    day = kst_day(start)
+    while kst_midnight(day) < end:
+        low = max(start, kst_midnight(day))
+        nxt = day + dt.timedelta(days=1)
+        out.append((day, min(end, kst_midnight(nxt)) - low))
+        day = nxt
+    return out
+
+
+def _day_rows(
+    days: list[tuple[dt.date, int]],
+    sums: dict[dt.date, tuple[int, int, int, int, Decimal]],
+    month: Figures,
+    aps: int,
+) -> tuple[DayRow, ...]:
+    """Measured figures per day (no estimate: that is made per AP over the month)."""
+    zero = (0, 0, 0, 0, Decimal(0))
+    exact = [sums.get(day, zero)[4] for day, _ in days]
+    won = fit_won(exact, month.krw)
+    rows = []
+    for i, (day, seconds) in enumerate(days):
+        rx, tx, sessions, covered, krw = sums.get(day, zero)
+        rows.append(
+            DayRow(
+                day,
+                Figures(
+                    rx_bytes=rx,
+                    tx_bytes=tx,
+                    sessions=sessions,
+                    krw=won[i],
+                    krw_exact=krw,
+                    est_bytes=0,
+                    est_krw=0,
+                    aps=aps,
+                    aps_with_gaps=0,
+                    covered_ap_s=covered,
+                    expected_ap_s=aps * seconds,
+                ),
+            )
+        )
+    return tuple(rows)
+
+
+def _empty(seconds: int, aps: int) -> Figures:
+    return Figures(0, 0, 0, 0, Decimal(0), 0, 0, aps, aps, 0, aps * seconds)

@@ -1,0 +1,391 @@
+"""Savings from the ledger: exact bytes, sessions and KRW per AP, site, district, month or mount.
+
+The window ``[start, end)`` (whole hours) is cut into *pieces*: the ledger's daily points for
+whole KST days and hourly points around them (:func:`collector.ledger.usage.ledger_buckets`),
+each piece further cut where the tariff in force changes (a month spanning two tariff periods
+is priced piecewise by day) and at KST month boundaries. For every piece one InfluxQL statement
+sums the ledger per AP (all pieces in one request), so a year of 34,000 APs is a few hundred
+thousand rows at most. Money is exact per AP and piece (:func:`~collector.savings.money.
+krw_exact`), summed exactly, and rounded once at the end (:data:`~collector.savings.money.
+ROUNDING_RULE`).
+
+**Coverage** is the share of AP-seconds of the APs expected to carry traffic (inventory APs in a
+polled lifecycle state, plus any AP found in the ledger) that the ledger covers (``covered_s``).
+**The estimate** for uncovered time (:data:`ESTIMATE_METHOD`) is kept in its own fields, never
+added into the measured ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from collector.errors import InputError
+from collector.influx.query import quote_ident
+from collector.influx.schema import AP_USAGE_HOURLY
+from collector.inventory.model import AccessPoint
+from collector.ledger.polls import QueryClient, tag_filter
+from collector.ledger.rollup import DAY_S, HOUR_S
+from collector.ledger.usage import ledger_buckets
+from collector.savings.figures import Figures
+from collector.savings.money import billable_bytes, krw_exact, to_won, won_parts
+from collector.savings.tariff import Tariff, TariffBook
+
+KST = dt.timezone(dt.timedelta(hours=9), "KST")
+GROUPINGS = ("ap", "site", "district", "month", "mount")
+ESTIMATE_METHOD = (
+    "ap-mean-rate: for each AP, its measured bytes (and KRW) per covered second in the same "
+    "period, applied to its uncovered seconds; an AP with no covered second gets no estimate"
+)
+ESTIMATE_METHOD_KO = (
+    "AP별 평균 속도: 같은 기간 해당 AP의 수집된 1초당 이용량(및 금액)을 수집되지 않은 시간에 "
+    "적용; 수집된 시간이 전혀 없는 AP는 추정하지 않음"
+)
+_FIELDS = ("rx_bytes", "tx_bytes", "sessions", "covered_s", "polls", "polls_up")
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A part of the window read from one measurement and priced by one tariff."""
+
+    measurement: str
+    low: int
+    high: int
+    tariff: Tariff
+    month: str  # KST "YYYY-MM"
+
+
+@dataclass(slots=True)
+class ApPeriod:
+    """One AP's exact sums over the pieces of one period (the whole window, or one month)."""
+
+    ap: str
+    district: str
+    period_s: int = 0  # seconds of the window in this period (the AP's expected seconds)
+    rx_bytes: int = 0
+    tx_bytes: int = 0
+    sessions: int = 0
+    covered_s: int = 0
+    polls: int = 0
+    polls_up: int = 0
+    krw: Decimal = field(default_factory=Decimal)
+
+    @property
+    def gap_s(self) -> int:
+        return max(0, self.period_s - self.covered_s)
+
+    def estimate(self) -> tuple[int, Decimal]:
+        """(bytes, KRW) for the uncovered seconds at this AP's own covered-time rate."""
+        if self.covered_s <= 0 or self.gap_s == 0:
+            return 0, Decimal(0)
+        total = self.rx_bytes + self.tx_bytes
+        return total * self.gap_s // self.covered_s, self.krw * self.gap_s / self.covered_s
+
+
+@dataclass(frozen=True, slots=True)
+class SavingsRow:
+    key: str  # AP id, site id, district code, "YYYY-MM" or mount type
+    label: str  # site name, district name (English / 한국어), ...
+    figures: Figures
+
+
+@dataclass(frozen=True, slots=True)
+class TariffSpan:
+    tariff: Tariff
+    first_day: dt.date
+    last_day: dt.date  # inclusive
+
+
+@dataclass(frozen=True, slots=True)
+class SavingsTable:
+    start: int
+    end: int
+    by: str
+    rows: tuple[SavingsRow, ...]
+    total: Figures
+    tariffs: tuple[TariffSpan, ...]
+    estimate_method: str = ESTIMATE_METHOD
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.start,
+            "to": self.end,
+            "by": self.by,
+            "tariffs": [
+                {
+                    "id": s.tariff.id,
+                    "krw_per_gb": str(s.tariff.krw_per_gb),
+                    "counts": list(s.tariff.counts),
+                    "first_day": s.first_day.isoformat(),
+                    "last_day": s.last_day.isoformat(),
+                }
+                for s in self.tariffs
+            ],
+            "estimate_method": self.estimate_method,
+            "rows": [
+                {"key": r.key, "label": r.label, **figures_dict(r.figures)} for r in self.rows
+            ],
+            "total": figures_dict(self.total),
+        }
+
+
+def figures_dict(f: Figures) -> dict[str, Any]:
+    coverage, availability = f.coverage, f.availability
+    return {
+        "rx_bytes": f.rx_bytes,
+        "tx_bytes": f.tx_bytes,
+        "bytes": f.total_bytes,
+        "tb": str(f.tb),
+        "sessions": f.sessions,
+        "krw": f.krw,
+        "krw_exact": str(f.krw_exact),
+        "est_bytes": f.est_bytes,
+        "est_krw": f.est_krw,
+        "aps": f.aps,
+        "aps_with_gaps": f.aps_with_gaps,
+        "covered_ap_s": f.covered_ap_s,
+        "expected_ap_s": f.expected_ap_s,
+        "coverage": None if coverage is None else float(round(coverage, 6)),
+        "polls": f.polls,
+        "polls_up": f.polls_up,
+        "availability": None if availability is None else float(round(availability, 6)),
+    }
+
+
+def kst_day(ts: int) -> dt.date:
+    return dt.datetime.fromtimestamp(ts, KST).date()
+
+
+def kst_midnight(day: dt.date) -> int:
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=KST).timestamp())
+
+
+def month_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def pieces(start: int, end: int, book: TariffBook) -> list[Piece]:
+    """The window cut by ledger measurement, tariff period and KST month (module doc)."""
+    out: list[Piece] = []
+    for measurement, low, high, _ in ledger_buckets(start, end):
+        if measurement == AP_USAGE_HOURLY.name:  # inside one KST day
+            day = kst_day(low)
+            out.append(Piece(measurement, low, high, book.in_force(day), month_of(day)))
+            continue
+        first, end_day = kst_day(low), kst_day(high)
+        for p_first, p_end, tariff in book.periods(first, end_day):
+            day = p_first
+            while day < p_end:  # split at month starts
+                nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+                stop = min(nxt, p_end)
+                out.append(
+                    Piece(measurement, kst_midnight(day), kst_midnight(stop), tariff, month_of(day))
+                )
+                day = stop
+    return out
+
+
+def statement(piece: Piece, tags: dict[str, str]) -> str:
+    sums = ",".join(f'sum("{f}") AS "{f}"' for f in _FIELDS)
+    return (
+        f"SELECT {sums} FROM {quote_ident(piece.measurement)} "  # noqa: S608
+        f"WHERE time >= {piece.low}s AND time < {piece.high}s{tag_filter(tags)} "
+        'GROUP BY "ap","district"'
+    )
+
+
+def read_ap_periods(
+    query: QueryClient,
+    start: int,
+    end: int,
+    book: TariffBook,
+    *,
+    inventory: Iterable[AccessPoint] = (),
+    by_month: bool = False,
+    district: str | None = None,
+) -> tuple[dict[tuple[str, str], ApPeriod], list[Piece]]:
+    """Per (AP, period) exact sums; the period is the KST month or ``"*"`` (the whole window)."""
+    if end <= start:
+        raise InputError.at("--to", 0, f"must be after --from ({end} <= {start})")
+    cut = pieces(start, end, book)
+    tags = {} if district is None else {"district": district}
+    periods: dict[tuple[str, str], ApPeriod] = {}
+    span_s: dict[str, int] = {}
+    for piece in cut:
+        key = piece.month if by_month else "*"
+        span_s[key] = span_s.get(key, 0) + piece.high - piece.low
+    expected = [
+        ap for ap in inventory if ap.status.is_polled and district in (None, ap.district.code)
+    ]
+    for ap in expected:
+        for key, seconds in span_s.items():
+            periods[(ap.id, key)] = ApPeriod(ap.id, ap.district.code, seconds)
+    for piece in cut:  # one request per piece: a month is three, a year by month a few dozen
+        key = piece.month if by_month else "*"
+        for series in query.series(statement(piece, tags)):
+            ap_id = series.tags.get("ap", "")
+            entry = periods.get((ap_id, key))
+            if entry is None:
+                entry = periods[(ap_id, key)] = ApPeriod(
+                    ap_id, series.tags.get("district", ""), span_s[key]
+                )
+            for row in series.rows():
+                rx, tx = int(row["rx_bytes"] or 0), int(row["tx_bytes"] or 0)
+                entry.rx_bytes += rx
+                entry.tx_bytes += tx
+                entry.sessions += int(row["sessions"] or 0)
+                entry.covered_s += int(row["covered_s"] or 0)
+                entry.polls += int(row.get("polls") or 0)
+                entry.polls_up += int(row.get("polls_up") or 0)
+                entry.krw += krw_exact(billable_bytes(rx, tx, piece.tariff), piece.tariff)
+    return periods, cut
+
+
+@dataclass(slots=True)
+class _Group:
+    rx: int = 0
+    tx: int = 0
+    sessions: int = 0
+    krw: Decimal = field(default_factory=Decimal)
+    est_bytes: int = 0
+    est_krw: Decimal = field(default_factory=Decimal)
+    aps: set[str] = field(default_factory=set)
+    gapped: set[str] = field(default_factory=set)
+    covered: int = 0
+    expected: int = 0
+    polls: int = 0
+    polls_up: int = 0
+
+    def add(self, p: ApPeriod) -> None:
+        self.rx += p.rx_bytes
+        self.tx += p.tx_bytes
+        self.sessions += p.sessions
+        self.krw += p.krw
+        est_bytes, est_krw = p.estimate()
+        self.est_bytes += est_bytes
+        self.est_krw += est_krw
+        self.aps.add(p.ap)
+        if p.gap_s:
+            self.gapped.add(p.ap)
+        self.covered += min(p.covered_s, p.period_s)
+        self.expected += p.period_s
+        self.polls += p.polls
+        self.polls_up += p.polls_up
+
+
+def group_figures(
+    groups: Sequence[tuple[str, Iterable[ApPeriod]]],
+) -> tuple[list[tuple[str, Figures]], Figures]:
+    """Figures per group and their total; won apportioned so the rows add up to the total."""
+    sums: list[tuple[str, _Group]] = []
+    total = _Group()
+    for key, members in groups:
+        group = _Group()
+        for member in members:
+            group.add(member)
+            total.add(member)
+        sums.append((key, group))
+    krw = won_parts([g.krw for _, g in sums])
+    est = won_parts([g.est_krw for _, g in sums])
+    rows = [(key, _figures(g, krw[i], est[i])) for i, (key, g) in enumerate(sums)]
+    return rows, _figures(total, to_won(total.krw), to_won(total.est_krw))
+
+
+def _figures(g: _Group, krw: int, est_krw: int) -> Figures:
+    return Figures(
+        rx_bytes=g.rx,
+        tx_bytes=g.tx,
+        sessions=g.sessions,
+        krw=krw,
+        krw_exact=g.krw,
+        est_bytes=g.est_bytes,
+        est_krw=est_krw,
+        aps=len(g.aps),
+        aps_with_gaps=len(g.gapped),
+        covered_ap_s=g.covered,
+        expected_ap_s=g.expected,
+        polls=g.polls if g.polls else None,
+        polls_up=g.polls_up if g.polls else None,
+    )
+
+
+def grouper(by: str, inventory: Iterable[AccessPoint]) -> Callable[[ApPeriod, str], str]:
+    """The group key of an AP period (the period key is the month for ``month``)."""
+    known = {ap.id: ap for ap in inventory}
+
+    def key(p: ApPeriod, period: str) -> str:
+        ap = known.get(p.ap)
+        if by == "ap":
+            return p.ap
+        if by == "district":
+            return ap.district.code if ap else p.district
+        if by == "month":
+            return period
+        if by == "site":
+            return ap.site.id if ap else "(not in inventory)"
+        return str(ap.site.mount) if ap else "(not in inventory)"
+
+    return key
+
+
+def labels(by: str, inventory: Iterable[AccessPoint]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for ap in inventory:
+        if by == "district":
+            out[ap.district.code] = f"{ap.district.name_en} {ap.district.name_ko}"
+        elif by == "site":
+            out[ap.site.id] = ap.site.name
+        elif by == "ap":
+            out[ap.id] = ap.site.name
+    return out
+
+
+def savings(
+    query: QueryClient,
+    start: int,
+    end: int,
+    book: TariffBook,
+    *,
+    by: str = "district",
+    inventory: Sequence[AccessPoint] = (),
+    district: str | None = None,
+) -> SavingsTable:
+    """``pubwifi savings``: the window's measured and estimated savings grouped by ``by``."""
+    if by not in GROUPINGS:
+        raise InputError.at("--by", 0, f"{by!r}: expected one of {', '.join(GROUPINGS)}")
+    if start % HOUR_S or end % HOUR_S:
+        raise InputError.at("--from", 0, "savings need --from and --to on whole hours (KST)")
+    periods, cut = read_ap_periods(
+        query, start, end, book, inventory=inventory, by_month=by == "month", district=district
+    )
+    key_of = grouper(by, inventory)
+    members: dict[str, list[ApPeriod]] = {}
+    for (_, period), entry in periods.items():
+        members.setdefault(key_of(entry, period), []).append(entry)
+    rows, total = group_figures(sorted(members.items()))
+    names = labels(by, inventory)
+    return SavingsTable(
+        start,
+        end,
+        by,
+        tuple(SavingsRow(key, names.get(key, ""), figures) for key, figures in rows),
+        total,
+        tariff_spans(cut),
+    )
+
+
+def tariff_spans(cut: Sequence[Piece]) -> tuple[TariffSpan, ...]:
+    spans: list[TariffSpan] = []
+    for piece in cut:
+        first, last = kst_day(piece.low), kst_day(piece.high - 1)
+        if spans and spans[-1].tariff.id == piece.tariff.id:
+            spans[-1] = TariffSpan(piece.tariff, spans[-1].first_day, max(last, spans[-1].last_day))
+        else:
+            spans.append(TariffSpan(piece.tariff, first, last))
+    return tuple(spans)
+
+
+__all__ = ["DAY_S", "ESTIMATE_METHOD", "GROUPINGS", "SavingsTable", "savings"]

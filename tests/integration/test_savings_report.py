@@ -1,0 +1,145 @@
+"""Savings and the monthly report over a real influxd, from a lab month backfilled for real.
+
+One module-scoped fleet: 12 generated APs, ``pubwifi lab backfill`` of February 2026 (and the
+days around it) through the collector's own write path and ledger rollup. Then, as the real
+CLI (subprocesses): ``pubwifi savings`` equals ``pubwifi lab truth`` for the month to the byte
+and session, its districts add up to its total to the won, the report's tables agree with
+``savings``, revisions are never overwritten, and bad months and tariffs exit 2 with one line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from servers import Server, create_database, influxd, running
+
+pytestmark = [pytest.mark.integration, pytest.mark.needs("influxd")]
+
+MONTH = "2026-02"
+FROM, TO = "2026-02-01T00:00:00+09:00", "2026-03-01T00:00:00+09:00"
+SECRETS = {
+    "PUBWIFI_SNMP_COMMUNITY": "savings-community",
+    "PUBWIFI_SNMP_V3_USER": "savingsuser",
+    "PUBWIFI_SNMP_V3_AUTH_KEY": "savings-auth-key",
+    "PUBWIFI_SNMP_V3_PRIV_KEY": "savings-priv-key",
+}
+
+
+def run(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "collector.cli", *args],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    if check:
+        assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    tmp = tmp_path_factory.mktemp("savings")
+    server: Server = influxd(tmp / "influxd")
+    with running(server):
+        create_database(server, "pubwifi")
+        env = {
+            **os.environ, **SECRETS,
+            "PUBWIFI_DATA_DIR": str(tmp / "var"),
+            "PUBWIFI_INFLUX_URL": server.url,
+            "PUBWIFI_INFLUX_DATABASE": "pubwifi",
+            "PUBWIFI_INVENTORY": str(tmp / "inventory.yaml"),
+        }  # fmt: skip
+        run("inventory", "generate", "--aps", "12", "-o", str(tmp / "inventory.yaml"),
+            "--seed", "29", env=env)  # fmt: skip
+        run("lab", "backfill", "--inventory", str(tmp / "inventory.yaml"), "--days", "30",
+            "--until", "2026-03-01T12:00:00+09:00", env=env)  # fmt: skip
+        yield {"env": env, "tmp": tmp, "server": server}
+
+
+def savings_json(fleet: dict[str, Any], *args: str) -> dict[str, Any]:
+    out = run("savings", "--from", FROM, "--to", TO, "--json", *args, env=fleet["env"]).stdout
+    data: dict[str, Any] = json.loads(out)
+    return data
+
+
+def test_savings_of_the_month_equal_lab_truth(fleet: dict[str, Any]) -> None:
+    inventory = fleet["env"]["PUBWIFI_INVENTORY"]
+    truth = json.loads(run("lab", "truth", "--inventory", inventory, "--from", FROM, "--to", TO,
+                           "--json", env=fleet["env"]).stdout)  # fmt: skip
+    by_ap = {r["key"]: r for r in savings_json(fleet, "--by", "ap")["rows"]}
+    answering = [row for row in truth["aps"] if row["bytes_out"] > 0]
+    assert len(answering) >= 9
+    for row in answering:
+        mine = by_ap[row["ap"]]
+        assert mine["coverage"] == 1.0, row["ap"]
+        assert (mine["rx_bytes"], mine["tx_bytes"]) == (row["bytes_in"], row["bytes_out"])
+        if mine["sessions"]:  # platforms with a session counter
+            assert mine["sessions"] == row["sessions"], row["ap"]
+    assert any(r["sessions"] for r in by_ap.values())
+
+
+def test_groupings_add_up_to_the_total_to_the_won(fleet: dict[str, Any]) -> None:
+    totals = []
+    for by in ("ap", "site", "district", "month", "mount"):
+        table = savings_json(fleet, "--by", by)
+        rows, total = table["rows"], table["total"]
+        assert sum(r["krw"] for r in rows) == total["krw"], by
+        assert sum(r["bytes"] for r in rows) == total["bytes"], by
+        assert sum(r["sessions"] for r in rows) == total["sessions"], by
+        totals.append((total["bytes"], total["krw"], total["krw_exact"]))
+        assert table["tariffs"][0]["id"] == "seoul-2024-implied"
+    assert len(set(totals)) == 1  # every grouping of the month prices the same bytes the same
+    bytes_, krw, exact = totals[0]
+    assert krw == round(float(exact)) and krw == round(bytes_ * 5684.66 / 1e9)
+
+
+def test_savings_csv_and_text(fleet: dict[str, Any]) -> None:
+    out = run("savings", "--from", FROM, "--to", TO, "--csv", env=fleet["env"]).stdout
+    rows = list(csv.DictReader(out.splitlines()))
+    assert rows[-1]["key"] == "total" and len(rows) == 26  # 25 gu + total
+    text = run("savings", "--from", FROM, "--to", TO, env=fleet["env"]).stdout
+    assert "강남구" in text and "seoul-2024-implied" in text and "coverage" in text
+
+
+def test_report_agrees_with_savings_and_revisions_are_kept(fleet: dict[str, Any]) -> None:
+    env, out_dir = fleet["env"], fleet["tmp"] / "reports"
+    first = run("report", "monthly", "--month", MONTH, "-o", str(out_dir), env=env)
+    assert "r1" in first.stdout and "first report" in first.stdout
+    r1_manifest = (out_dir / MONTH / "r1" / "manifest.json").read_text()
+    manifest = json.loads(r1_manifest)
+    table = savings_json(fleet, "--by", "district")
+    assert manifest["inputs"]["krw"] == table["total"]["krw"]
+    assert manifest["inputs"]["total_bytes"] == table["total"]["bytes"]
+    again = run("report", "monthly", "--month", MONTH, "-o", str(out_dir), env=env)
+    assert "r2" in again.stdout and "re-run of r1" in again.stdout and "unchanged" in again.stdout
+    assert (out_dir / MONTH / "r1" / "manifest.json").read_text() == r1_manifest
+    assert (
+        json.loads((out_dir / MONTH / "r2" / "manifest.json").read_text())["inputs"]["revision"]
+        == 2
+    )
+    assert (out_dir / MONTH / "latest").read_text().strip() == "r2"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--month", "2099-01"], "--month:0: 2099-01 is in the future"),
+        (["--month", "2024-05"], "--month:0: the ledger has no data for 2024-05"),
+        (["--month", MONTH, "--tariff", "nope"], "--tariff:0: unknown tariff id 'nope'"),
+        (["--month", "2026-13"], "--month:0: '2026-13': expected YYYY-MM"),
+    ],
+)
+def test_bad_months_and_tariffs_exit_2(
+    fleet: dict[str, Any], args: list[str], message: str
+) -> None:
+    done = run("report", "monthly", *args, "-o", str(fleet["tmp"] / "bad"), env=fleet["env"],
+               check=False)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(message), done.stderr
+    assert "Traceback" not in done.stderr
