@@ -75,7 +75,7 @@ def why(report: MonthlyReport, previous: dict[str, Any] | None, given: str | Non
     new_tariffs = [t.id for t in report.tariffs]
     if old_tariffs is not None and old_tariffs != new_tariffs:
         changes.append(f"tariff {','.join(old_tariffs)} -> {','.join(new_tariffs)}")
-    said = f"re-run of r{previous.get('revision', '?')}"
+    said = f"re-run of r{inputs.get('revision', '?')}"
     detail = "; ".join(changes) if changes else "figures unchanged"
     return f"{given}: {said}, {detail}" if given else f"{said}: {detail}"
 

@@ -36,6 +36,7 @@ DEBIAN_PACKAGES = {
     "/usr/bin/influxd": "influxdb", "/usr/bin/prometheus": "prometheus",
     "/usr/bin/prometheus-snmp-exporter": "prometheus-snmp-exporter",
     "/usr/bin/victoria-metrics": "victoria-metrics",
+    "pdftotext": "poppler-utils", "pdffonts": "poppler-utils", "pdftoppm": "poppler-utils",
 }
 
 

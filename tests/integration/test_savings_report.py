@@ -15,12 +15,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from servers import Server, create_database, influxd, running
 
-pytestmark = [pytest.mark.integration, pytest.mark.needs("influxd")]
+pytestmark = [pytest.mark.integration, pytest.mark.needs("/usr/bin/influxd")]
 
 MONTH = "2026-02"
 FROM, TO = "2026-02-01T00:00:00+09:00", "2026-03-01T00:00:00+09:00"
@@ -102,7 +103,9 @@ def test_groupings_add_up_to_the_total_to_the_won(fleet: dict[str, Any]) -> None
 def test_savings_csv_and_text(fleet: dict[str, Any]) -> None:
     out = run("savings", "--from", FROM, "--to", TO, "--csv", env=fleet["env"]).stdout
     rows = list(csv.DictReader(out.splitlines()))
-    assert rows[-1]["key"] == "total" and len(rows) == 26  # 25 gu + total
+    assert rows[-1]["key"] == "total" and len(rows) >= 3
+    assert all(len(r["key"]) == 5 and r["key"].startswith("11") for r in rows[:-1])  # gu codes
+    assert sum(int(r["krw"]) for r in rows[:-1]) == int(rows[-1]["krw"])
     text = run("savings", "--from", FROM, "--to", TO, env=fleet["env"]).stdout
     assert "강남구" in text and "seoul-2024-implied" in text and "coverage" in text
 
@@ -143,3 +146,49 @@ def test_bad_months_and_tariffs_exit_2(
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(message), done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.needs("pdftotext", "pdffonts")
+def test_every_format_carries_the_same_numbers(fleet: dict[str, Any]) -> None:
+    """CSV, XLSX and PDF of one revision, read back by tools nobody here wrote, agree."""
+    import hashlib
+
+    import openpyxl
+
+    env, out_dir = fleet["env"], fleet["tmp"] / "formats"
+    run("report", "monthly", "--month", MONTH, "-o", str(out_dir), "--lang", "ko", env=env)
+    folder = out_dir / MONTH / "r1"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    table = savings_json(fleet, "--by", "district")
+    krw, total_bytes = table["total"]["krw"], table["total"]["bytes"]
+    district_krw = {r["key"]: r["krw"] for r in table["rows"]}
+    for entry in manifest["files"]:
+        data = (folder / entry["name"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["name"]
+    raw = (folder / f"report-{MONTH}.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    csv_cells = [row for row in csv.reader(raw.decode("utf-8-sig").splitlines())]
+    flat = {cell for row in csv_cells for cell in row}
+    assert str(krw) in flat and str(total_bytes) in flat
+    assert all(str(v) in flat for v in district_krw.values())
+    book = openpyxl.load_workbook(folder / f"report-{MONTH}.xlsx", read_only=True)
+    numbers = {
+        cell for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+        for cell in row if isinstance(cell, int | float) and not isinstance(cell, bool)
+    }  # fmt: skip
+    assert krw in numbers and total_bytes in numbers
+    assert all(v in numbers for v in district_krw.values())
+    assert len(book.worksheets) >= 26  # the summary and one per gu
+    pdf = folder / f"report-{MONTH}.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    assert f"{krw:,}" in text and "강남구" in text and "서울" in text
+    for code, value in district_krw.items():
+        assert f"{value:,}" in text, code
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                           check=True).stdout  # fmt: skip
+    assert "Nanum" in fonts and " yes " in fonts  # embedded
+    artifacts = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(pdf),
+                    str(artifacts / "report-integration")], check=True)  # fmt: skip

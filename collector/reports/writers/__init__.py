@@ -1,0 +1,67 @@
+"""Writers of the monthly report: one :class:`~collector.reports.table.MonthlyReport`, every format.
+
+Writers format, they never compute: every number is a field of the table, shown as TB (bytes /
+10^12, 3 decimals), a percentage or a number with thousands separators (:mod:`.labels`). Files,
+all in one folder (a report revision):
+
+- ``report-YYYY-MM.csv``: one row per area, UTF-8 with BOM (:mod:`.csv_out`);
+- ``report-YYYY-MM.xlsx``: summary sheet and one sheet per area (:mod:`.xlsx`);
+- ``report-YYYY-MM.pdf``: the published document, A4, NanumGothic embedded (:mod:`.pdf`);
+- ``opendata-YYYY-MM.json``, ``opendata-YYYY-MM.csv``, ``opendata.schema.json``: flat records
+  for the open-data portal and their JSON Schema (:mod:`.opendata`);
+- ``manifest.json``, written last by :func:`.manifest.write_manifest` with a digest per file.
+
+``lang`` (``ko`` or ``en``) chooses the labels of the CSV, XLSX and PDF; open data is always
+the same English keys with Korean names beside the English ones.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from collector.reports.table import MonthlyReport
+from collector.reports.writers import labels
+from collector.reports.writers.csv_out import write_csv
+from collector.reports.writers.opendata import write_opendata
+from collector.reports.writers.pdf import font_paths, write_pdf
+from collector.reports.writers.xlsx import write_xlsx
+
+__all__ = ["file_stem", "write_all"]
+
+
+def file_stem(report: MonthlyReport) -> str:
+    """``report-2026-11``: the name of the CSV, XLSX and PDF without suffix."""
+    return f"report-{report.month}"
+
+
+def write_all(
+    report: MonthlyReport, out_dir: Path, lang: str, *, workers: int | None = None
+) -> list[Path]:
+    """Write every format into ``out_dir`` (which must exist); the paths, manifest excluded.
+
+    The PDF (its Korean font is parsed per document) and the XLSX are the slow two: with more
+    than one core they are written in their own processes (``spawn``: safe from a threaded
+    collector) while this one writes the CSV and open data. ``workers=1`` writes in turn.
+    """
+    labels.check_lang(lang)
+    font_paths()  # fail before writing anything when the PDF's font is missing
+    stem = file_stem(report)
+    csv_path, xlsx_path, pdf_path = (out_dir / f"{stem}.{x}" for x in ("csv", "xlsx", "pdf"))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if (workers or cores) < 2:
+        return [
+            write_csv(report, csv_path, lang),
+            write_xlsx(report, xlsx_path, lang),
+            write_pdf(report, pdf_path, lang),
+            *write_opendata(report, out_dir),
+        ]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        pdf = pool.submit(write_pdf, report, pdf_path, lang)
+        xlsx = pool.submit(write_xlsx, report, xlsx_path, lang)
+        written_csv = write_csv(report, csv_path, lang)
+        opendata = write_opendata(report, out_dir)
+        return [written_csv, xlsx.result(), pdf.result(), *opendata]

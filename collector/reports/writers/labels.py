@@ -1,0 +1,275 @@
+"""Every word the report prints, in Korean and English, and the few ways a number is shown.
+
+Labels are looked up by a stable key (:func:`text`); the methodology (:func:`methodology`) and
+the tariff lines (:func:`tariff_lines`) are built from the report's own fields, so a report
+priced with another tariff or made month to date says so itself. Number formatting lives here
+too, because it is the only arithmetic writers do: TB is bytes / 10^12 shown to 3 decimals,
+ratios are shown as percentages; both round half to even. Nothing here computes a new figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from collector.reports.table import BYTES_PER_TB, AreaReport, Comparison, MonthlyReport
+from collector.savings.compute import ESTIMATE_METHOD, ESTIMATE_METHOD_KO
+from collector.savings.money import ROUNDING_RULE, ROUNDING_RULE_KO
+
+LANGS = ("ko", "en")
+KST = dt.timezone(dt.timedelta(hours=9), "KST")
+NONE = "-"  # shown where a figure does not exist (no previous month, nothing expected)
+
+_LABELS: dict[str, tuple[str, str]] = {
+    "title": ("월간 공공와이파이 통신비 절감 보고서", "Monthly Public Wi-Fi Savings Report"),
+    "title_other": ("Monthly Public Wi-Fi Savings Report", "월간 공공와이파이 통신비 절감 보고서"),
+    "publisher": ("서울특별시 공공와이파이", "Seoul Metropolitan Government, public Wi-Fi"),
+    "month": ("대상 월", "Month"),
+    "period": ("집계 기간", "Period"),
+    "month_to_date": (
+        "월 중간 집계: {end}까지의 자료이며 월 전체의 수치가 아닙니다.",
+        "Month to date: figures up to {end}, not the whole month.",
+    ),
+    "city": ("서울특별시", "Seoul"),
+    "city_total": ("서울특별시 전체", "Seoul, all districts"),
+    "code": ("시군구 코드", "District code"),
+    "area": ("자치구", "District"),
+    "name_ko": ("자치구명(한글)", "Name (Korean)"),
+    "name_en": ("자치구명(영문)", "Name (English)"),
+    "usage_tb": ("이용량(TB)", "Usage (TB)"),
+    "bytes": ("이용량(바이트)", "Usage (bytes)"),
+    "rx_bytes": ("수신(바이트)", "Received (bytes)"),
+    "tx_bytes": ("송신(바이트)", "Sent (bytes)"),
+    "sessions": ("접속 수", "Sessions"),
+    "krw": ("절감액(원)", "Savings (KRW)"),
+    "est_bytes": ("추정치(미수집 시간) 이용량(바이트)", "Estimate, uncovered time (bytes)"),
+    "est_tb": ("추정치(미수집 시간) 이용량(TB)", "Estimate, uncovered time (TB)"),
+    "est_krw": ("추정치(미수집 시간) 절감액(원)", "Estimate, uncovered time (KRW)"),
+    "estimate": ("추정치(미수집 시간)", "Estimate for uncovered time"),
+    "estimate_note": (
+        "추정치(미수집 시간, 측정값에 더하지 않은 별도 수치): 이용량 {tb} TB, 절감액 {krw}원",
+        "Estimate for uncovered time (kept apart, never added to the measured figures): "
+        "{tb} TB, {krw} KRW",
+    ),
+    "coverage": ("커버리지", "Coverage"),
+    "coverage_pct": ("커버리지(%)", "Coverage (%)"),
+    "aps": ("AP 수", "APs"),
+    "aps_with_gaps": ("수집 누락 AP 수", "APs with gaps"),
+    "availability": ("가용률", "Availability"),
+    "availability_pct": ("가용률(%)", "Availability (%)"),
+    "change_prev_month": ("전월 대비", "vs previous month"),
+    "change_prev_year": ("전년 동월 대비", "vs same month last year"),
+    "mom": ("전월 대비", "Month on month"),
+    "yoy": ("전년 동월 대비", "Year on year"),
+    "change_prev_month_pct": ("전월 대비(%)", "vs previous month (%)"),
+    "change_prev_year_pct": ("전년 동월 대비(%)", "vs same month last year (%)"),
+    "top_sites": ("상위 사이트", "Top sites"),
+    "by_mount": ("설치 유형별 이용량", "Usage by mount type"),
+    "mount": ("설치 유형", "Mount type"),
+    "daily": ("일별 이용량", "Daily usage"),
+    "daily_chart": ("서울특별시 일별 이용량(TB)", "Seoul, daily usage (TB)"),
+    "day": ("일자", "Day"),
+    "day_axis": ("일", "day"),
+    "rank": ("순위", "Rank"),
+    "site": ("사이트 ID", "Site ID"),
+    "site_name": ("사이트명", "Site"),
+    "tariff": ("요금 기준", "Tariff"),
+    "methodology": ("산정 방법", "Methodology"),
+    "summary": ("요약", "Summary"),
+    "districts": ("자치구별 현황", "By district"),
+    "headline": ("서울특별시 주요 수치", "Seoul at a glance"),
+    "figures": ("주요 수치", "Figures"),
+    "changes": ("증감", "Change"),
+    "generated": ("생성", "Generated"),
+    "software": ("소프트웨어", "Software"),
+    "page": ("{n} / {total} 쪽", "Page {n} of {total}"),
+    "not_applicable": ("해당 없음", "n/a"),
+}
+
+_MOUNTS: dict[str, tuple[str, str]] = {
+    "smart_pole": ("스마트폴", "Smart pole"),
+    "streetlight_pole": ("가로등주", "Streetlight pole"),
+    "traffic_light_pole": ("신호등주", "Traffic-light pole"),
+    "cctv_pole": ("CCTV지주", "CCTV pole"),
+    "indoor": ("실내", "Indoor"),
+    "bus_stop": ("버스정류장", "Bus stop"),
+    "park": ("공원", "Park"),
+    "other": ("기타", "Other"),
+}
+
+_COUNTS: dict[str, tuple[str, str]] = {"rx": ("수신", "received (rx)"), "tx": ("송신", "sent (tx)")}
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown report language {lang!r}: expected one of {', '.join(LANGS)}")
+    return lang
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if check_lang(lang) == "ko" else pair[1]
+
+
+def text(key: str, lang: str, **fields: object) -> str:
+    """The label ``key`` in ``lang``, with ``{fields}`` filled in."""
+    label = _pick(_LABELS[key], lang)
+    return label.format(**fields) if fields else label
+
+
+def mount_name(mount: str, lang: str) -> str:
+    """A mount type's name (``smart_pole`` -> 스마트폴 / Smart pole); unknown ones as given."""
+    pair = _MOUNTS.get(mount)
+    return _pick(pair, lang) if pair else mount
+
+
+def area_name(area: AreaReport, lang: str) -> str:
+    return area.name_ko if check_lang(lang) == "ko" else area.name_en
+
+
+# --- numbers: the values (for CSV and open data) -------------------------------------------
+
+
+def tb(total_bytes: int) -> Decimal:
+    """Bytes as TB (10^12 bytes), to 3 decimals."""
+    return (Decimal(total_bytes) / BYTES_PER_TB).quantize(Decimal("0.001"), ROUND_HALF_EVEN)
+
+
+def pct(ratio: Decimal | None, places: int = 2) -> Decimal | None:
+    """A ratio (0.25) as a percentage (25.00), to ``places`` decimals; None stays None."""
+    if ratio is None:
+        return None
+    return (ratio * 100).quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN)
+
+
+def change(comparison: Comparison | None, now_bytes: int) -> Decimal | None:
+    """The report's relative change of usage (``Comparison.change``), None when there is none."""
+    return None if comparison is None else comparison.change(now_bytes)
+
+
+# --- numbers: as shown to a person (PDF, text) ----------------------------------------------
+
+
+def fmt_int(n: int) -> str:
+    return f"{n:,}"
+
+
+def fmt_tb(total_bytes: int) -> str:
+    return f"{tb(total_bytes):,}"
+
+
+def fmt_pct(ratio: Decimal | None, places: int = 1) -> str:
+    value = pct(ratio, places)
+    return NONE if value is None else f"{value}%"
+
+
+def fmt_change(ratio: Decimal | None, places: int = 1) -> str:
+    value = pct(ratio, places)
+    if value is None:
+        return NONE
+    return f"+{value}%" if value > 0 else f"{value}%"
+
+
+def fmt_rate(rate: Decimal) -> str:
+    return f"{rate:,}"
+
+
+def fmt_time(moment: dt.datetime) -> str:
+    return moment.astimezone(KST).strftime("%Y-%m-%d %H:%M KST")
+
+
+def fmt_epoch(ts: int) -> str:
+    return fmt_time(dt.datetime.fromtimestamp(ts, KST))
+
+
+def period(report: MonthlyReport, lang: str) -> str:
+    """``2026-11-01 00:00 KST ~ 2026-12-01 00:00 KST`` (the end is exclusive)."""
+    sep = " ~ " if check_lang(lang) == "ko" else " to "
+    tail = " (종료 시각 미포함)" if lang == "ko" else " (end exclusive)"
+    return fmt_epoch(report.start) + sep + fmt_epoch(report.end) + tail
+
+
+def month_to_date_note(report: MonthlyReport, lang: str) -> str | None:
+    if not report.month_to_date:
+        return None
+    return text("month_to_date", lang, end=fmt_epoch(report.end))
+
+
+# --- paragraphs -----------------------------------------------------------------------------
+
+
+def counts_text(counts: tuple[str, ...], lang: str) -> str:
+    names = [_pick(_COUNTS[c], lang) if c in _COUNTS else c for c in counts]
+    return ("+" if lang == "ko" else " + ").join(names)
+
+
+def tariff_lines(report: MonthlyReport, lang: str) -> list[str]:
+    """One line per tariff entry in force during the month: id, rate, priced bytes, days."""
+    lines = []
+    for t in report.tariffs:
+        days = f"{t.first_day.isoformat()} ~ {t.last_day.isoformat()}"
+        if check_lang(lang) == "ko":
+            lines.append(
+                f"{t.id}: GB당 {fmt_rate(t.krw_per_gb)}원 (1 GB = 10^9 바이트), "
+                f"계산 대상 {counts_text(t.counts, lang)}, 적용 기간 {days}"
+            )
+        else:
+            lines.append(
+                f"{t.id}: {fmt_rate(t.krw_per_gb)} KRW per GB (1 GB = 10^9 bytes), "
+                f"priced bytes {counts_text(t.counts, lang)}, days {days}"
+            )
+    return lines
+
+
+def _rounding(report: MonthlyReport, lang: str) -> str:
+    if lang == "ko" and report.rounding == ROUNDING_RULE:
+        return ROUNDING_RULE_KO
+    return report.rounding
+
+
+def _estimate(report: MonthlyReport, lang: str) -> str:
+    if lang == "ko" and report.estimate_method == ESTIMATE_METHOD:
+        return ESTIMATE_METHOD_KO
+    return report.estimate_method
+
+
+def methodology(report: MonthlyReport, lang: str) -> list[str]:
+    """The methodology, one paragraph per item, from the report's own fields."""
+    city = report.city.figures
+    ids = ", ".join(t.id for t in report.tariffs) or text("not_applicable", lang)
+    sources = "; ".join(dict.fromkeys(f"{t.source}" for t in report.tariffs))
+    methods = "; ".join(dict.fromkeys(t.method for t in report.tariffs))
+    est_tb, est_krw = fmt_tb(city.est_bytes), fmt_int(city.est_krw)
+    if check_lang(lang) == "ko":
+        paragraphs = [
+            "이용량: 공공와이파이 AP가 무선 구간에서 수신·송신한 바이트를 AP별 수집 원장에서 "
+            "합산했습니다. 단위는 십진 단위로 1 TB = 10^12 바이트, 1 GB = 10^9 바이트입니다.",
+            f"절감액: 같은 데이터를 이동통신 요금으로 이용했다면 시민이 냈을 통신비입니다. 요금 "
+            f"기준 {ids}을(를) 적용했습니다. 요금의 출처: {sources}. "
+            f"산출 방식: {methods}.",
+            f"반올림: {_rounding(report, lang)}",
+            f"커버리지: 트래픽을 전송해야 하는 AP(운영 중 상태의 AP {fmt_int(city.aps)}대)의 "
+            f"AP-초 가운데 수집 원장이 포함하는 비율입니다. 이번 기간 "
+            f"{fmt_int(city.aps_with_gaps)}대의 AP에 수집되지 않은 시간이 있습니다.",
+            f"추정치(미수집 시간): {_estimate(report, lang)}. 이번 기간의 추정치는 "
+            f"이용량 {est_tb} TB, 절감액 {est_krw}원이며, 측정값과 따로 표시하고 더하지 않습니다.",
+            "가용률: 폴링 요청 중 AP가 응답한 비율입니다. 증감률은 같은 지역의 이전 달, "
+            "전년 같은 달 측정 이용량(바이트) 대비 변화율입니다.",
+        ]
+    else:
+        paragraphs = [
+            "Usage: the bytes public Wi-Fi access points received and sent on the radio side, "
+            "summed from each AP's ledger. Units are decimal: 1 TB = 10^12 bytes, "
+            "1 GB = 10^9 bytes.",
+            f"Savings: what citizens would have paid a mobile carrier for the same data, priced "
+            f"with tariff {ids}. Source of the rate: {sources}. Derivation: {methods}.",
+            f"Rounding: {_rounding(report, lang)}",
+            f"Coverage: the share of AP-seconds of the APs expected to carry traffic "
+            f"({fmt_int(city.aps)} APs in a polled state) that the ledger covers; "
+            f"{fmt_int(city.aps_with_gaps)} APs have uncovered time in the period.",
+            f"Estimate for uncovered time: {_estimate(report, lang)}. This period: {est_tb} TB, "
+            f"{est_krw} KRW, shown apart from the measured figures and never added to them.",
+            "Availability: the share of polls the APs answered. Changes are the relative change "
+            "of measured usage (bytes) from the same area's previous month and the same month a "
+            "year earlier.",
+        ]
+    return paragraphs
