@@ -49,6 +49,7 @@ from collector.savings.tariff import TariffBook
 CITY_CODE = "11000"
 CITY_EN, CITY_KO = "Seoul", "서울특별시"
 TOP_SITES = 10
+MIN_COMPARED_COVERAGE = Decimal("0.95")  # of the month compared with, else no change shown
 MOUNT_ORDER = [m.value for m in Mount]  # smart poles first, as the inventory declares them
 
 
@@ -158,9 +159,17 @@ def _comparison(
     inventory: Sequence[AccessPoint],
     year: int,
     month: int,
+    elapsed_s: int | None = None,
 ) -> dict[str, Comparison] | None:
-    """Per-district (and city) totals of another month; None if the ledger has nothing for it."""
+    """Per-district (and city) totals of another month, like with like, or None.
+
+    ``elapsed_s``: for a month-to-date report, only as many seconds from that month's 1st (the
+    same days). None when the ledger covers less than :data:`MIN_COMPARED_COVERAGE` of it: a
+    change against a month the collector mostly missed would be a change in coverage.
+    """
     start, end = month_window(year, month)
+    if elapsed_s is not None:
+        end = min(end, start + elapsed_s)
     try:
         periods, _ = read_ap_periods(query, start, end, book, inventory=inventory)
     except InputError:  # no tariff in force then: nothing to compare with
@@ -170,6 +179,8 @@ def _comparison(
     label = f"{year:04d}-{month:02d}"
     known = {ap.id: ap for ap in inventory}
     rows, total = group_figures(sorted(_by_district(periods.values(), known).items()))
+    if total.coverage is None or total.coverage < MIN_COMPARED_COVERAGE:
+        return None
     out = {code: _compare(label, f) for code, f in rows}
     out[CITY_CODE] = _compare(label, total)
     return out
@@ -219,8 +230,9 @@ def build_monthly(
     district_figures = dict(district_rows)
     daily = read_daily(query, start, end, book)
     days = _days(start, end)
-    before = _comparison(query, book, inventory, *shift_month(year, mon, -1))
-    year_ago = _comparison(query, book, inventory, year - 1, mon)
+    elapsed = end - start if month_to_date else None
+    before = _comparison(query, book, inventory, *shift_month(year, mon, -1), elapsed)
+    year_ago = _comparison(query, book, inventory, year - 1, mon, elapsed)
 
     def area(
         code: str,

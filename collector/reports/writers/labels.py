@@ -253,7 +253,8 @@ def methodology(report: MonthlyReport, lang: str) -> list[str]:
             f"추정치(미수집 시간): {_estimate(report, lang)}. 이번 기간의 추정치는 "
             f"이용량 {est_tb} TB, 절감액 {est_krw}원이며, 측정값과 따로 표시하고 더하지 않습니다.",
             "가용률: 폴링 요청 중 AP가 응답한 비율입니다. 증감률은 같은 지역의 이전 달, "
-            "전년 같은 달 측정 이용량(바이트) 대비 변화율입니다.",
+            "전년 같은 달 측정 이용량(바이트) 대비 변화율입니다(월중 보고서는 각 달 1일부터 같은 "
+            "기간). 비교 대상 달의 커버리지가 95% 미만이면 증감률을 표시하지 않습니다.",
         ]
     else:
         paragraphs = [
@@ -270,6 +271,7 @@ def methodology(report: MonthlyReport, lang: str) -> list[str]:
             f"{est_krw} KRW, shown apart from the measured figures and never added to them.",
             "Availability: the share of polls the APs answered. Changes are the relative change "
             "of measured usage (bytes) from the same area's previous month and the same month a "
-            "year earlier.",
+            "year earlier (for a month-to-date report, the same days from each month's 1st); no "
+            "change is shown against a month whose ledger coverage is below 95 %.",
         ]
     return paragraphs
