@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
-from servers import influxd, running  # noqa: E402
+from servers import create_database, influxd, running  # noqa: E402
 
 from collector.influx.query import InfluxQL  # noqa: E402
 from collector.influx.schema import AP_USAGE_DAILY, ap_tags  # noqa: E402
@@ -85,11 +85,7 @@ def main() -> int:
         inventory_path.write_text(generate(GenerateOptions(aps=args.aps)), encoding="utf-8")
         aps = list(load_inventory(inventory_path).aps)
         with running(influxd(Path(tmp) / "influxd")) as server:
-            # One shard per year instead of influxd's default week: the bulk load of 13 months is
-            # then minutes, not a quarter of an hour (queries read the same points either way).
-            InfluxQL(server.url, "pubwifi").execute(
-                'CREATE DATABASE "pubwifi" WITH SHARD DURATION 52w'
-            )
+            create_database(server, "pubwifi")  # influxd's default: one shard per week
             started = time.perf_counter()
             points = store_ledger(server.url, aps, 1)
             print(f"stored {points:,} ap_usage_daily points in {time.perf_counter() - started:.1f} s")

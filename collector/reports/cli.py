@@ -12,7 +12,6 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -126,5 +125,5 @@ def run_monthly(args: argparse.Namespace) -> int:
     )
     for entry in manifest.get("files", []):
         print(f"  {entry.get('name', entry.get('path', ''))}")
-    print(f"  in {time.monotonic() - started:.2f} s", file=sys.stderr)
+    print(f"  made in {time.monotonic() - started:.2f} s")
     return 0
