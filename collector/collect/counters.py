@@ -7,6 +7,8 @@ number covers. The rules, each chosen so that a reported delta is exact or absen
 * **Clocks.** ``sysUpTime`` (centiseconds, 32-bit, wraps after ~497 days) must advance like the
   collector's wall clock, within ``CLOCK_SLACK_S + CLOCK_DRIFT * elapsed`` (poll latency and
   agent clock drift). Advance is taken modulo 2^32, so the 497-day uptime wrap is *not* a reboot.
+  But where uptime passes 0 inside the interval, a reboot at that moment (within the slack)
+  reads exactly the same: see **Across the uptime wrap**.
 * **Reboot** (uptime did not advance with the wall clock, and the time since boot fits inside
   the interval). Counters restart from zero at boot, so the bytes since boot are exactly the new
   raw value: ``delta = value``, covering [boot, now]. The bytes between the previous sample and
@@ -34,6 +36,13 @@ number covers. The rules, each chosen so that a reported delta is exact or absen
   down means a reboot (Counter64), or ``ambiguous_gap`` unless the wrap it would otherwise be
   exceeds the speed (Counter32); a counter that went up means no reboot (if there was one, at
   most the slack's few seconds of traffic go uncounted).
+* **Across the uptime wrap.** If uptime advanced with the wall clock but passed 0 inside the
+  interval, uptime alone cannot tell "no reboot" (delta ``value - prev``, or one wrap) from "a
+  reboot at the wrap moment" (delta ``value`` since then, the time before lost), and the bytes
+  before such a reboot are unknown. A Counter64 that went down means the reboot; otherwise the
+  one the speed leaves is taken, and if the speed rules out neither (or is unknown) the answer
+  is ``ambiguous_gap``, no delta: at most one interval per 497 days of uptime. A discontinuity
+  time back to 0 there also means the reboot (RFC 2863: 0 = none since the agent started).
 """
 
 from __future__ import annotations
@@ -124,12 +133,17 @@ def counter_delta(
         if since_boot <= elapsed + slack:
             return _since(prev, cur, since_boot, Reason.REBOOT, slack)
         return _nothing(prev, cur, Reason.DISCONTINUITY)
+    uptime_wrapped = cur.uptime_ticks < prev.uptime_ticks  # passed 0: a boot there reads the same
     reset_ticks = _discontinuity_ticks_if_changed(prev, cur)
     if reset_ticks is not None:
+        if uptime_wrapped and reset_ticks == 0:  # back to "none since the agent started"
+            return _since(prev, cur, since_boot, Reason.REBOOT, slack)
         since_reset = ((cur.uptime_ticks - reset_ticks) % UPTIME_MODULUS) / TICKS_PER_SECOND
         if since_reset <= elapsed + slack:
             return _since(prev, cur, since_reset, Reason.DISCONTINUITY, slack)
         return _nothing(prev, cur, Reason.DISCONTINUITY)
+    if uptime_wrapped:
+        return _across_uptime_wrap(prev, cur, since_boot, slack)
     if went_down and prev.uptime_ticks <= slack * TICKS_PER_SECOND:
         return _just_after_boot(prev, cur, since_boot, slack)
     if not went_down:
@@ -164,6 +178,23 @@ def _just_after_boot(prev: Sample, cur: Sample, since_boot: float, slack: float)
     if most is not None and cur.value - prev.value + 2**32 > most:
         return _since(prev, cur, since_boot, Reason.REBOOT, slack)
     return _nothing(prev, cur, Reason.AMBIGUOUS_GAP)
+
+
+def _across_uptime_wrap(prev: Sample, cur: Sample, since_boot: float, slack: float) -> Delta:
+    """Uptime passed 0 inside the interval: "no reboot" or "a reboot then" (see module doc)."""
+    rebooted = _since(prev, cur, since_boot, Reason.REBOOT, slack)
+    if cur.value < prev.value and cur.width == 64:
+        return rebooted  # a Counter64 does not go down without one
+    if cur.value >= prev.value:
+        kept = _checked(prev, cur, cur.value - prev.value, Reason.OK, prev.wall_time, slack)
+    else:
+        wrapped = cur.value - prev.value + 2**32
+        kept = _checked(prev, cur, wrapped, Reason.WRAP, prev.wall_time, slack)
+    if rebooted.reason == Reason.OVER_SPEED:
+        return kept
+    if kept.reason == Reason.OVER_SPEED:
+        return rebooted
+    return _nothing(prev, cur, Reason.AMBIGUOUS_GAP)  # both readings fit: refuse to guess
 
 
 def _since(prev: Sample, cur: Sample, seconds: float, reason: Reason, slack: float) -> Delta:

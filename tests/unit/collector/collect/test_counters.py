@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from collector.collect.counters import (
@@ -74,15 +74,42 @@ def test_reboot_counts_the_value_since_boot_and_never_adds_2_32(new_value):
 
 
 def test_497_day_uptime_wrap_is_not_a_reboot():
-    prev = s64(1_000, UPTIME_MODULUS - 10_000, T0)  # 100 s before sysUpTime wraps
-    cur = s64(5_000, 20_000, T0 + 300)
+    # 100 s before sysUpTime wraps; "rebooted 200 s ago" would mean 10^12 bytes in 200 s at 1 Gbit/s
+    prev = s64(10**12, UPTIME_MODULUS - 10_000, T0, speed_mbps=1000)
+    cur = s64(10**12 + 4_000, 20_000, T0 + 300, speed_mbps=1000)
     assert (counter_delta(prev, cur).delta, counter_delta(prev, cur).reason) == (4_000, Reason.OK)
 
 
-def test_uptime_wrap_together_with_counter32_wrap():
-    prev = s32(C32 - 10, UPTIME_MODULUS - 10_000, T0)
-    d = counter_delta(prev, s32(90, 20_000, T0 + 300))
-    assert (d.delta, d.reason) == (100, Reason.WRAP)
+def test_uptime_wrap_that_a_reboot_at_the_wrap_would_also_explain_is_ambiguous():
+    # uptime 200 s = "wrapped 200 s ago" or "booted 200 s ago": 4,000 or 5,000 (and bytes lost)
+    d = counter_delta(s64(1_000, UPTIME_MODULUS - 10_000, T0), s64(5_000, 20_000, T0 + 300))
+    assert (d.delta, d.reason, d.lost_seconds) == (None, Reason.AMBIGUOUS_GAP, 300.0)
+
+
+def test_uptime_wrap_with_counter64_down_is_a_reboot_at_the_wrap():
+    d = counter_delta(s64(10**9, UPTIME_MODULUS - 10_000, T0), s64(5_000, 20_000, T0 + 300))
+    assert (d.delta, d.reason) == (5_000, Reason.REBOOT)
+    assert (d.seconds, d.lost_seconds) == (pytest.approx(200), pytest.approx(100))
+
+
+def test_uptime_wrap_together_with_counter32_wrap_is_ambiguous():
+    # one wrap (100) or a reboot at the uptime wrap (90): the reboot value is always the smaller,
+    # so no speed can rule it out while leaving the wrap
+    prev = s32(C32 - 10, UPTIME_MODULUS - 10_000, T0, speed_mbps=10)
+    d = counter_delta(prev, s32(90, 20_000, T0 + 300, speed_mbps=10))
+    assert (d.delta, d.reason) == (None, Reason.AMBIGUOUS_GAP)
+
+
+def test_uptime_wrap_with_counter32_wrap_too_fast_is_a_reboot_at_the_wrap():
+    prev = s32(2**31, UPTIME_MODULUS - 10_000, T0, speed_mbps=10)  # a wrap: 2 GB in 300 s
+    d = counter_delta(prev, s32(90, 20_000, T0 + 300, speed_mbps=10))
+    assert (d.delta, d.reason) == (90, Reason.REBOOT)
+
+
+def test_uptime_wrap_with_discontinuity_time_back_to_zero_is_a_reboot():
+    prev = s64(10**9, UPTIME_MODULUS - 10_000, T0, discontinuity_ticks=HOUR_UP)
+    d = counter_delta(prev, s64(10**9 + 5, 20_000, T0 + 300, discontinuity_ticks=0))
+    assert (d.delta, d.reason) == (10**9 + 5, Reason.REBOOT)
 
 
 def test_uptime_running_ahead_of_the_wall_clock_is_a_discontinuity():
@@ -294,13 +321,31 @@ def simulate(width, speed, start_up, start_value, intervals):
 def _justified_ambiguity(d: Delta, iv: Interval, prev: Sample) -> bool:
     slack = CLOCK_SLACK_S + CLOCK_DRIFT * iv.cs / 100
     near_boot = prev.uptime_ticks <= slack * 100
+    # uptime passes 0 inside the interval: a reboot then reads like the wrap (module doc)
+    across_uptime_wrap = UPTIME_MODULUS - prev.uptime_ticks <= iv.cs
     most = max_bytes(prev.speed_mbps, d.end - d.start, slack)
     truth = iv.before + iv.after if iv.event == "none" else iv.after
-    return near_boot or (most is not None and truth % 2**prev.width + 2**prev.width <= most)
+    speed_gap = most is not None and truth % 2**prev.width + 2**prev.width <= most
+    return near_boot or across_uptime_wrap or speed_gap
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
+# a reboot 31 s after the moment uptime would have wrapped (slack 48 s): was counter_went_down
+@example(
+    (64, None, 4_294_892_019, 1837, [
+        Interval(cs=4_682_473, event="reboot", at_cs=78_414, before=375_538_626, after=0),
+        Interval(cs=1000, event="none", at_cs=250, before=0, after=0),
+    ])
+)  # fmt: skip
+# a reboot 2.01 s before that moment (slack 2.013 s), counter 0 -> 0: was ok, lost nothing
+@example(
+    (64, None, 4_286_324_255, 0, [
+        Interval(cs=8_640_000, event="none", at_cs=8890, before=0, after=0),
+        Interval(cs=1778, event="none", at_cs=251, before=0, after=0),
+        Interval(cs=1313, event="reboot", at_cs=1062, before=0, after=0),
+    ])
+)  # fmt: skip
 def test_deltas_are_exact_and_losses_are_exactly_what_is_reported(scenario):
     width = scenario[0]
     total = counted = lost = 0
@@ -358,6 +403,14 @@ def test_any_two_readings_give_a_bounded_answer(prev, cur):
 # --- property: injected faults (64-bit decreases, over-speed jumps) -----------------------
 
 
+def _unwrapped_uptime(cs: int, later_cs: int = 0) -> st.SearchStrategy[int]:
+    """A previous sysUpTime not just after a boot, and not passing 0 within ``cs + later_cs``.
+
+    Either would make a reboot indistinguishable from none (module doc); tested by example.
+    """
+    return st.integers(_slack_cs(cs), UPTIME_MODULUS - 1 - cs - _slack_cs(cs) - later_cs)
+
+
 def _continuous(draw, prev_up: int, cs: int) -> int:
     """A current sysUpTime that advanced like the wall clock (within the slack), mod 2^32."""
     jitter = draw(st.integers(max(-cs, -_slack_cs(cs) + 60), _slack_cs(cs) - 60))
@@ -368,9 +421,9 @@ def _continuous(draw, prev_up: int, cs: int) -> int:
 def went_down_64(draw):
     """A Counter64 that goes down with no reboot, no reset, and not just after a boot."""
     cs = draw(st.integers(1_000, 8_640_000))
-    prev_up = draw(st.integers(_slack_cs(cs), UPTIME_MODULUS - 1))  # not just after a boot
+    prev_up = draw(_unwrapped_uptime(cs, later_cs=30_000))
     speed = draw(st.sampled_from([None, 0, 10, 1000, 100_000]))
-    prev_value = draw(st.integers(1, 2**64 - 1))
+    prev_value = draw(st.integers(1, 2**64 - 5))  # room for the "+ 5" reading below
     cur_value = draw(st.integers(0, prev_value - 1))
     disc = draw(st.one_of(st.none(), st.integers(0, UPTIME_MODULUS - 1)))
     prev = s64(prev_value, prev_up, T0, discontinuity_ticks=disc, speed_mbps=speed)
@@ -409,7 +462,7 @@ def over_speed_jumps(draw):
     assert most is not None and most < 2**width - 1
     low = math.floor(most) + 1
     jump = draw(st.integers(low, 2**width - 1))
-    prev_up = draw(st.integers(_slack_cs(cs), UPTIME_MODULUS - 1))  # not just after a boot
+    prev_up = draw(_unwrapped_uptime(cs))
     # a Counter32 may wrap on the way; a Counter64 that "wraps" went down (test above)
     prev_value = draw(st.integers(0, 2**width - 1 - (jump if width == 64 else 0)))
     prev = Sample(prev_value, width, prev_up, T0, None, speed)
