@@ -12,9 +12,11 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import sys
 import time
 from pathlib import Path
 
+from collector.influx.query import QueryError
 from collector.inventory.load import load_inventory
 from collector.inventory.model import AccessPoint
 from collector.ledger.cli import query_client
@@ -105,15 +107,19 @@ def run_monthly(args: argparse.Namespace) -> int:
     book = pinned(load_tariffs(args.tariffs or settings.tariffs), args.tariff)
     inventory = load_inventory(args.inventory or settings.inventory)
     started = time.monotonic()
-    revision = produce(
-        query_client(settings),
-        book,
-        inventory.aps,
-        args.month,
-        report_root(settings, args.output),
-        lang=args.lang,
-        reason=args.reason,
-    )
+    try:
+        revision = produce(
+            query_client(settings),
+            book,
+            inventory.aps,
+            args.month,
+            report_root(settings, args.output),
+            lang=args.lang,
+            reason=args.reason,
+        )
+    except QueryError as error:
+        print(f"pubwifi report: {error}", file=sys.stderr)
+        return 1
     manifest = json.loads((revision.path / "manifest.json").read_text(encoding="utf-8"))
     inputs = manifest.get("inputs", {})
     to_date = " (month to date)" if inputs.get("month_to_date") else ""

@@ -16,6 +16,7 @@ import unicodedata
 from pathlib import Path
 from typing import TextIO
 
+from collector.influx.query import QueryError
 from collector.inventory.load import load_inventory
 from collector.ledger.cli import parse_time, query_client
 from collector.savings.compute import GROUPINGS, SavingsTable, figures_dict, savings
@@ -75,15 +76,19 @@ def run_savings(args: argparse.Namespace) -> int:
     start, end = parse_time(args.start, "--from"), parse_time(args.end, "--to")
     book = load_tariffs(args.tariffs or settings.tariffs)
     inventory = load_inventory(args.inventory or settings.inventory)
-    table = savings(
-        query_client(settings),
-        start,
-        end,
-        book,
-        by=args.by,
-        inventory=inventory.aps,
-        district=args.district,
-    )
+    try:
+        table = savings(
+            query_client(settings),
+            start,
+            end,
+            book,
+            by=args.by,
+            inventory=inventory.aps,
+            district=args.district,
+        )
+    except QueryError as error:
+        print(f"pubwifi savings: {error}", file=sys.stderr)
+        return 1
     if args.json:
         json.dump(table.as_dict(), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
