@@ -167,6 +167,8 @@ _USAGE_FIELDS = (
     Field("tx_bytes", Kind.INT, "bytes sent in the period"),
     Field("sessions", Kind.INT, "new client sessions in the period"),
     Field("covered_s", Kind.INT, "seconds of the period the deltas cover (the rest is gaps)"),
+    Field("polls", Kind.INT, "ap_poll points of the AP stamped in the period (polls made)"),
+    Field("polls_up", Kind.INT, "of those, the ones the AP answered (up=1): availability"),
 )
 AP_USAGE_HOURLY = Measurement(
     "ap_usage_hourly",

@@ -20,6 +20,16 @@ hours'. Every AP in the inventory gets a point each hour (zeros with ``covered_s
 nothing was stored), so "no data" is visible; APs with stored data that are not in the
 inventory are rolled up with their stored tags and counted.
 
+``polls`` / ``polls_up`` (availability): the AP's ``ap_poll`` points stamped in ``[H, H + 1 h)``
+(the poll time: a poll belongs to the hour holding its timestamp) and, of those, the ones with
+``up=1``. The accountant writes one ``ap_poll`` point per poll of an AP, ``up=0`` when it did
+not answer, so ``polls_up / polls`` is the share of polls answered. Counted by InfluxDB, one
+statement per hour and district in the same request as the deltas (:func:`polls_statement`);
+an inventory AP without ``ap_poll`` points in the hour gets ``polls=0, polls_up=0``. Daily
+values are the sums of the hours', like the other fields. The districts queried by default
+are those stored in ``radio_poll`` or ``ap_poll`` (a district whose APs never answered has
+polls but no deltas).
+
 Reading is one request per hour and district (the stored ``district`` tag): deltas wholly inside
 the hour away from its edges are summed by InfluxDB (one row per radio); only deltas near the
 edges, long ones, and the ones ending up to ``lookback_s`` after the hour come back raw.
@@ -38,7 +48,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from collector.influx.lineproto import BadPoint
-from collector.influx.schema import AP_USAGE_DAILY, AP_USAGE_HOURLY, ap_tags
+from collector.influx.query import Series, quote_ident
+from collector.influx.schema import (
+    AP_POLL,
+    AP_TAGS,
+    AP_USAGE_DAILY,
+    AP_USAGE_HOURLY,
+    RADIO_POLL,
+    ap_tags,
+)
 from collector.inventory.model import AccessPoint
 from collector.ledger.apportion import seoul_day, split_hourly
 from collector.ledger.polls import (
@@ -46,11 +64,11 @@ from collector.ledger.polls import (
     QueryClient,
     TimeRange,
     decode,
-    district_values,
     raw_statement,
     sum_statement,
+    tag_filter,
 )
-from collector.ledger.stored import stored_hours
+from collector.ledger.stored import FIELDS, stored_hours
 
 HOUR_S = 3600
 DAY_S = 86_400
@@ -63,12 +81,14 @@ Sink = Callable[[list[str]], object]
 
 @dataclass(slots=True)
 class ApHour:
-    """One AP's sums in one hour; ``covered_ms`` per band (radio)."""
+    """One AP's sums in one hour; ``covered_ms`` per band (radio); its ``ap_poll`` counts."""
 
     rx_bytes: int = 0
     tx_bytes: int = 0
     sessions: int = 0
     covered_ms: dict[str, int] = field(default_factory=dict)
+    polls: int = 0
+    polls_up: int = 0
 
     def add(self, band: str, rx: int, tx: int, sessions: int, covered_ms: int) -> None:
         self.rx_bytes += rx
@@ -81,6 +101,17 @@ class ApHour:
         """Seconds every radio with covered time in the hour was counted (module doc)."""
         covered = [ms for ms in self.covered_ms.values() if ms > 0]
         return min(HOUR_S, min(covered, default=0) // 1000)
+
+    def values(self) -> tuple[int, ...]:
+        """The point's fields, in the order of :data:`collector.ledger.stored.FIELDS`."""
+        return (
+            self.rx_bytes,
+            self.tx_bytes,
+            self.sessions,
+            self.covered_s,
+            self.polls,
+            self.polls_up,
+        )
 
 
 @dataclass(slots=True)
@@ -146,6 +177,34 @@ def hour_statements(hour: int, tags: dict[str, str], lookback_s: int, edge_s: in
     return statements
 
 
+_POLL_GROUP_BY = " GROUP BY " + ",".join(quote_ident(t) for t in AP_TAGS)
+
+
+def polls_statement(hour: int, tags: dict[str, str]) -> str:
+    """Per AP, its ``ap_poll`` points stamped in ``[hour, hour + 1 h)`` and those with up=1.
+
+    Grouped by every AP tag (not just ``ap``) so an AP outside the inventory has its stored
+    tags; an AP whose tags changed within the hour has one series per tag set, summed.
+    """
+    return (
+        f'SELECT count("up") AS "polls",sum("up") AS "polls_up" '  # noqa: S608
+        f"FROM {quote_ident(AP_POLL.name)} WHERE time >= {hour}s AND time < {hour + HOUR_S}s"
+        f"{tag_filter(tags)}{_POLL_GROUP_BY}"
+    )
+
+
+def _count_polls(
+    series: Iterable[Series], aps: dict[str, ApHour], stored_tags: dict[str, dict[str, str]]
+) -> None:
+    for s in series:
+        ap = s.tags.get("ap", "")
+        stored_tags.setdefault(ap, {t: s.tags.get(t, "") for t in AP_TAGS})
+        usage = aps.setdefault(ap, ApHour())
+        for row in s.rows():
+            usage.polls += int(row["polls"] or 0)
+            usage.polls_up += int(row["polls_up"] or 0)
+
+
 def _apportion_into(
     hour: int, rows: Decoded, lookback_s: int, aps: dict[str, ApHour], result: RollupResult
 ) -> None:
@@ -188,16 +247,22 @@ def roll_hour(
     result: RollupResult,
     stored_tags: dict[str, dict[str, str]],
 ) -> dict[str, ApHour]:
-    """Per-AP sums for the hour starting at ``hour`` (one request per district chunk)."""
+    """Per-AP sums and poll counts for the hour starting at ``hour`` (one request per
+    district chunk: :func:`hour_statements` and :func:`polls_statement`)."""
     aps: dict[str, ApHour] = {}
     for district in chunks:
-        text = ";".join(hour_statements(hour, {"district": district}, lookback_s, edge_s))
-        rows = decode(query.series(text))
+        tags = {"district": district}
+        statements = hour_statements(hour, tags, lookback_s, edge_s)
+        text = ";".join([*statements, polls_statement(hour, tags)])
+        answer = query.series(text)
+        polled = [s for s in answer if s.measurement == AP_POLL.name]
+        rows = decode([s for s in answer if s.measurement != AP_POLL.name])
         result.rows_read += len(rows.deltas) + len(rows.sums)
         result.without_interval += rows.without_interval
         for ap, tags in rows.stored_tags.items():
             stored_tags.setdefault(ap, tags)
         _apportion_into(hour, rows, lookback_s, aps, result)
+        _count_polls(polled, aps, stored_tags)
     return aps
 
 
@@ -241,7 +306,8 @@ def roll_up(
     """Roll up ``hours`` (UTC hour starts) and every KST day they complete; see module doc.
 
     ``edge_s`` only tunes how much is read raw (about the poll interval plus slack is best);
-    ``chunks`` are district codes to query by (default: the stored ``district`` values).
+    ``chunks`` are district codes to query by (default: the ``district`` values stored in
+    ``radio_poll`` or ``ap_poll``).
     A completed day's other hours are summed from their stored hourly points when all are
     there, else (or with ``recompute_days``) recomputed from ``radio_poll``.
     """
@@ -254,7 +320,7 @@ def roll_up(
     by_day: dict[int, list[int]] = {}
     for hour in wanted:
         by_day.setdefault(kst_day_start(hour), []).append(hour)
-    districts = list(chunks) if chunks is not None else district_values(query)
+    districts = list(chunks) if chunks is not None else _districts(query)
     for day_start, day_hours in by_day.items():
         day_total: dict[str, list[int]] = {}
         if day_start + DAY_S - HOUR_S <= last:  # the day is complete: close it
@@ -274,13 +340,13 @@ def roll_up(
                 aps.setdefault(ap_id, ApHour())
             lines = []
             for ap_id, usage in sorted(aps.items()):
-                values = (usage.rx_bytes, usage.tx_bytes, usage.sessions, usage.covered_s)
-                total = day_total.setdefault(ap_id, [0, 0, 0, 0])
+                values = usage.values()
+                total = day_total.setdefault(ap_id, [0] * len(FIELDS))
                 for i, value in enumerate(values):
                     total[i] += value
                 prefix = emitter.prefix(AP_USAGE_HOURLY.name, ap_id)
                 if prefix is not None:
-                    lines.append(AP_USAGE_HOURLY.line(prefix, _fields(*values), hour))
+                    lines.append(AP_USAGE_HOURLY.line(prefix, _fields(values), hour))
             sink(lines)
             result.lines += len(lines)
             result.hours.append(hour)
@@ -289,12 +355,21 @@ def roll_up(
             for ap_id, sums in sorted(day_total.items()):
                 prefix = emitter.prefix(AP_USAGE_DAILY.name, ap_id)
                 if prefix is not None:
-                    lines.append(AP_USAGE_DAILY.line(prefix, _fields(*sums), day_start))
+                    lines.append(AP_USAGE_DAILY.line(prefix, _fields(sums), day_start))
             sink(lines)
             result.lines += len(lines)
             result.days.append(seoul_day(day_start))
     return result
 
 
-def _fields(rx: int, tx: int, sessions: int, covered: int) -> dict[str, int | None]:
-    return {"rx_bytes": rx, "tx_bytes": tx, "sessions": sessions, "covered_s": covered}
+def _districts(query: QueryClient) -> list[str]:
+    """The ``district`` values stored in ``radio_poll`` or ``ap_poll`` (one request)."""
+    text = ";".join(
+        f'SHOW TAG VALUES FROM {quote_ident(m.name)} WITH KEY = "district"'
+        for m in (RADIO_POLL, AP_POLL)
+    )
+    return sorted({str(row["value"]) for s in query.series(text) for row in s.rows()})
+
+
+def _fields(values: Sequence[int]) -> dict[str, int | None]:
+    return dict(zip(FIELDS, values, strict=True))

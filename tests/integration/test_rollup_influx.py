@@ -1,17 +1,28 @@
-"""The ledger and ``pubwifi usage`` against a real influxd 1.6.7: exact sums, idempotence, gaps."""
+"""The ledger and ``pubwifi usage`` against a real influxd 1.6.7: exact sums, idempotence, gaps,
+availability (``polls`` / ``polls_up`` counted from ``ap_poll``)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from servers import Server
 
-from collector.influx.query import InfluxQL
-from collector.influx.schema import RADIO_POLL, Band, radio_tags
+from collector.influx.query import InfluxQL, quote_literal
+from collector.influx.schema import (
+    AP_POLL,
+    AP_USAGE_HOURLY,
+    RADIO_POLL,
+    Band,
+    ap_tags,
+    radio_tags,
+)
 from collector.influx.v1 import V1Writer
 from collector.inventory.generate import GenerateOptions, generate
 from collector.inventory.load import load_inventory
@@ -82,12 +93,40 @@ def write_polls(server: Server, rows: list[Row]) -> list[tuple[str, int, int, in
     return [(ap.id, end - interval, end, rx, tx, s) for ap, _, end, interval, rx, tx, s in rows]
 
 
+def write_ap_polls(server: Server, aps: list[AccessPoint]) -> int:
+    """``ap_poll`` points as the accountant writes them: one per poll, every 300 s with a phase
+    per AP; ``up=0`` for AP 0 in the hole and for a few random polls; none at all for the last
+    AP. Returns how many were written."""
+    rng = random.Random(7)
+    lines = []
+    for number, ap in enumerate(aps[:-1]):
+        prefix = AP_POLL.prefix(ap_tags(ap))
+        for t in range(H0 - 600 + rng.randrange(300), H0 + DAY_S + 600, 300):
+            if (number == 0 and HOLE[0] <= t < HOLE[1]) or rng.random() < 0.05:
+                lines.append(AP_POLL.line(prefix, {"up": 0}, t))
+            else:
+                values = {"up": 1, "uptime_s": t - H0 + 10**6, "response_ms": 4.25}
+                lines.append(AP_POLL.line(prefix, values, t))
+    assert V1Writer(server.url, DB).write(lines).written == len(lines)
+    return len(lines)
+
+
+def polls_by_ap(query: InfluxQL, low: int, high: int) -> dict[str, tuple[int, int]]:
+    """(ap_poll points, of those up=1) per AP in ``[low, high)``, asked of ``ap_poll`` itself."""
+    rows = query.rows(
+        'SELECT count("up") AS "n",sum("up") AS "up" FROM "ap_poll" '
+        f'WHERE time >= {low}s AND time < {high}s GROUP BY "ap"'
+    )
+    return {r["ap"]: (r["n"], r["up"]) for r in rows}
+
+
 def test_roll_up_into_influxd_is_exact_and_idempotent(
     influxd_server: Server, tmp_path: Path
 ) -> None:
     _, aps = fleet(tmp_path, 4)
     rows = deltas(aps)
     spans = write_polls(influxd_server, rows)
+    assert write_ap_polls(influxd_server, aps) > 0
     query = InfluxQL(influxd_server.url, DB)
     writer = V1Writer(influxd_server.url, DB)
     result = roll_up(query, writer.write, aps, range(H0, H0 + DAY_S, HOUR_S))
@@ -120,6 +159,20 @@ def test_roll_up_into_influxd_is_exact_and_idempotent(
     assert covered == {ap.id: least_radio_seconds(rows, ap) for ap in aps}
     assert covered[aps[0].id] <= DAY_S - (HOLE[1] - HOLE[0] - 90)  # the hole shows
 
+    # availability: hourly and daily polls / polls_up are ap_poll's own counts, per AP
+    for hour in range(H0, H0 + DAY_S, HOUR_S):
+        direct = polls_by_ap(query, hour, hour + HOUR_S)
+        assert {r["ap"]: (r["polls"], r["polls_up"]) for r in hourly if r["time"] == hour} == {
+            ap.id: direct.get(ap.id, (0, 0)) for ap in aps
+        }, hour
+    direct = polls_by_ap(query, H0, H0 + DAY_S)
+    available = query.rows('SELECT "polls","polls_up" FROM "ap_usage_daily" GROUP BY "ap"')
+    assert {r["ap"]: (r["polls"], r["polls_up"]) for r in available} == {
+        ap.id: direct.get(ap.id, (0, 0)) for ap in aps
+    }
+    assert direct[aps[0].id][0] - direct[aps[0].id][1] >= (HOLE[1] - HOLE[0]) // 300  # the hole
+    assert aps[-1].id not in direct  # no ap_poll points: polls=0, polls_up=0
+
     count = 'SELECT count("rx_bytes") FROM "ap_usage_hourly"'
     before = query.rows(count)[0]["count"]
     roll_up(query, writer.write, aps, range(H0, H0 + DAY_S, HOUR_S))
@@ -131,6 +184,117 @@ def test_roll_up_into_influxd_is_exact_and_idempotent(
     assert query.rows('SELECT sum("rx_bytes") FROM "ap_usage_daily"')[0]["sum"] == sum(
         s[3] for s in spans
     )
+
+
+def legacy_hours(aps: list[AccessPoint], hours: range) -> list[str]:
+    """Hourly points as a version before ``polls`` / ``polls_up`` wrote them (values wrong on
+    purpose: a day closed from them would show it)."""
+    fields = {"rx_bytes": 1, "tx_bytes": 1, "sessions": 0, "covered_s": 60}
+    return [
+        AP_USAGE_HOURLY.line(AP_USAGE_HOURLY.prefix(ap_tags(ap)), fields, hour)
+        for ap in aps
+        for hour in hours
+    ]
+
+
+def test_hours_stored_before_polls_existed_make_the_day_recomputed(
+    influxd_server: Server, tmp_path: Path
+) -> None:
+    """Closing a day whose other 23 hours were stored without polls/polls_up recomputes them
+    (the fields missing from the measurement, then from one AP's points), rewrites them with
+    every field, and the day's polls/polls_up are ap_poll's own counts."""
+    _, aps = fleet(tmp_path, 3)
+    spans = write_polls(influxd_server, deltas(aps))
+    write_ap_polls(influxd_server, aps)
+    query = InfluxQL(influxd_server.url, DB)
+    writer = V1Writer(influxd_server.url, DB)
+    last = H0 + DAY_S - HOUR_S
+    before = range(H0, last, HOUR_S)
+
+    def check_day() -> None:
+        direct = polls_by_ap(query, H0, H0 + DAY_S)
+        daily = query.rows(
+            'SELECT "rx_bytes","polls","polls_up" FROM "ap_usage_daily" GROUP BY "ap"'
+        )
+        assert {r["ap"]: (r["polls"], r["polls_up"]) for r in daily} == {
+            ap.id: direct.get(ap.id, (0, 0)) for ap in aps
+        }
+        assert {r["ap"]: r["rx_bytes"] for r in daily} == {
+            ap.id: sum(s[3] for s in spans if s[0] == ap.id) for ap in aps
+        }
+        counted = query.rows(
+            'SELECT count("polls") AS "n",count("rx_bytes") AS "all" FROM "ap_usage_hourly" '
+            f"WHERE time >= {H0}s AND time < {H0 + DAY_S}s"
+        )
+        assert (counted[0]["n"], counted[0]["all"]) == (len(aps) * 24, len(aps) * 24)
+
+    assert writer.write(legacy_hours(aps, before)).written == len(aps) * 23
+    only_old = roll_up(query, writer.write, aps, [last])  # no polls field in the measurement
+    assert (only_old.hours_from_ledger, only_old.hours_recomputed) == (0, 23)
+    check_day()
+
+    query.execute(f'DROP SERIES FROM "ap_usage_hourly" WHERE "ap" = {quote_literal(aps[0].id)}')
+    assert writer.write(legacy_hours(aps[:1], before)).written == 23  # one AP's hours are old
+    mixed = roll_up(query, writer.write, aps, [last])
+    assert (mixed.hours_from_ledger, mixed.hours_recomputed) == (0, 23)
+    check_day()
+
+    stored = roll_up(query, writer.write, aps, [last])  # every hour has every field now
+    assert (stored.hours_from_ledger, stored.hours_recomputed) == (23, 0)
+    check_day()
+
+
+def test_lab_backfill_ledger_availability_is_ap_polls_own_count(
+    influxd_server: Server, tmp_path: Path
+) -> None:
+    """``pubwifi lab backfill`` writes ap_poll through the accountant (up=0 for the APs the
+    lab does not answer for), then rolls up: each daily point's polls/polls_up are the AP's
+    ap_poll points / up=1 points of that KST day, also in districts with no radio_poll."""
+    secrets = {
+        "PUBWIFI_SNMP_COMMUNITY": "backfill-community",
+        "PUBWIFI_SNMP_V3_USER": "backfilluser",
+        "PUBWIFI_SNMP_V3_AUTH_KEY": "backfill-auth-key",
+        "PUBWIFI_SNMP_V3_PRIV_KEY": "backfill-priv-key",
+    }
+    env = {
+        **os.environ, **secrets,
+        "PUBWIFI_DATA_DIR": str(tmp_path / "var"),
+        "PUBWIFI_INFLUX_URL": influxd_server.url,
+        "PUBWIFI_INFLUX_DATABASE": DB,
+    }
+
+    def pubwifi(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "collector.cli", *args],
+            env=env, capture_output=True, text=True, timeout=240, check=False,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout
+
+    inventory = tmp_path / "inventory.yaml"
+    pubwifi("inventory", "generate", "--aps", "12", "-o", str(inventory), "--seed", "11")
+    lines = inventory.read_text(encoding="utf-8").splitlines()
+    entries = [i for i, line in enumerate(lines) if line.startswith("  - {id: AP-")]
+    for i, status in ((entries[0], "failed"), (entries[3], "offline")):  # up=0 every poll
+        lines[i] = lines[i].replace("installed:", f"status: {status}, installed:")
+    inventory.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = pubwifi("lab", "backfill", "--inventory", str(inventory), "--days", "2",
+                  "--until", "2025-09-30T12:00:00+09:00")
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert (summary["aps"], summary["silent"], summary["spooled_left"]) == (12, 2, 0)
+    query = InfluxQL(influxd_server.url, DB)
+    daily = query.rows('SELECT "polls","polls_up" FROM "ap_usage_daily" GROUP BY "ap"')
+    days = sorted({r["time"] for r in daily})
+    assert len(days) == 2 and len(daily) == 12 * 2  # the window's first (partial) and whole day
+    for day in days:
+        direct = polls_by_ap(query, day, day + DAY_S)
+        assert {r["ap"]: (r["polls"], r["polls_up"]) for r in daily if r["time"] == day} == {
+            ap: direct.get(ap, (0, 0)) for ap in {r["ap"] for r in daily}
+        }, day
+    whole = polls_by_ap(query, days[1], days[1] + DAY_S)
+    steps = DAY_S // summary["step_s"]
+    assert sorted(n for n, _ in whole.values()) == [steps] * 12  # one ap_poll point per poll
+    assert sorted(up for _, up in whole.values()) == [0, 0] + [steps] * 10
 
 
 def usage_json(

@@ -101,6 +101,8 @@ def test_deltas_across_hour_boundaries_apportion_exactly(tmp_path: Path) -> None
         "tx_bytes": 500,
         "sessions": 1 + 2,
         "covered_s": 60,  # only where both radios are counted: [H0 - 60, H0)
+        "polls": 0,  # no ap_poll points stored here
+        "polls_up": 0,
     }
     assert hourly[(ap.id, H0)]["rx_bytes"] == 60 + 3600 + 7
     assert hourly[(ap.id, H0)]["covered_s"] == 60  # the 2.4 GHz radio: [H0, H0 + 60)
@@ -108,7 +110,9 @@ def test_deltas_across_hour_boundaries_apportion_exactly(tmp_path: Path) -> None
     assert hourly[(ap.id, H0 + HOUR_S)]["rx_bytes"] == 1800
     assert sum(v["rx_bytes"] for v in hourly.values()) == 120 + 7200 + 7
     assert sum(v["tx_bytes"] for v in hourly.values()) == 1_001 + 7
-    assert hourly[(aps[1].id, H0)] == {"rx_bytes": 0, "tx_bytes": 0, "sessions": 0, "covered_s": 0}
+    assert hourly[(aps[1].id, H0)] == {
+        "rx_bytes": 0, "tx_bytes": 0, "sessions": 0, "covered_s": 0, "polls": 0, "polls_up": 0
+    }
     assert result.too_long == 0 and result.days == [date(2024, 12, 31)]  # its last hour closed it
     assert ledger(out, "ap_usage_daily")[(ap.id, H0 - DAY_S)]["rx_bytes"] == 1860
 
