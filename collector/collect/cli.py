@@ -170,16 +170,24 @@ def _rollup(
         return None  # the ledger covers the whole fleet; one collector keeps it
     from collector.ledger.cli import query_client
     from collector.ledger.due import run_due
+    from collector.ledger.mirror import LedgerMirror
 
     query = query_client(settings)
     state_dir = Path(settings.data_dir) / "ledger"
     state_dir.mkdir(parents=True, exist_ok=True)
+    mirror = LedgerMirror.in_dir(settings.data_dir)
 
-    report = _monthly_report(settings, inventory, query, state_dir, pipeline)
+    report = _monthly_report(settings, inventory, query, state_dir, pipeline, mirror)
 
     def job() -> object:
         result = run_due(
-            query, pipeline.sink.spool.append, inventory, state_dir, time.time(), int(interval)
+            query,
+            pipeline.sink.spool.append,
+            inventory,
+            state_dir,
+            time.time(),
+            int(interval),
+            on_day=mirror.put_day,
         )
         log.info("ledger rollup: %s", result)
         report()
@@ -189,7 +197,12 @@ def _rollup(
 
 
 def _monthly_report(
-    settings: Settings, inventory: Inventory, query: Any, state_dir: Path, pipeline: Pipeline
+    settings: Settings,
+    inventory: Inventory,
+    query: Any,
+    state_dir: Path,
+    pipeline: Pipeline,
+    mirror: Any = None,
 ) -> Callable[[], object]:
     """Last month's report, once the ledger has closed the month and the spool is shipped.
 
@@ -208,7 +221,15 @@ def _monthly_report(
 
     def make(month: str) -> object:
         book = load_tariffs(settings.tariffs)
-        return produce(query, book, inventory.aps, month, root, reason="scheduled (1st, 06:00 KST)")
+        return produce(
+            query,
+            book,
+            inventory.aps,
+            month,
+            root,
+            reason="scheduled (1st, 06:00 KST)",
+            mirror=mirror,
+        )
 
     job = MonthlyReportJob(root, make)
 

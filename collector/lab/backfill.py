@@ -93,8 +93,9 @@ class Window:
         return range(self.start - self.start % HOUR_S, self.end, HOUR_S)
 
 
-def substeps_for(profile: TrafficProfile, step_s: int, bits: int,
-                 speed_mbps: int | None = None) -> int:
+def substeps_for(
+    profile: TrafficProfile, step_s: int, bits: int, speed_mbps: int | None = None
+) -> int:
     """The fewest sub-steps ``k`` (dividing ``step_s``) that keep octet deltas unambiguous.
 
     Traffic: between two samples ``span`` apart a radio's counter moves by at most the AP's
@@ -140,18 +141,26 @@ class BackfillReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "aps": self.aps, "samples": self.samples, "lines": self.lines,
+            "aps": self.aps,
+            "samples": self.samples,
+            "lines": self.lines,
             "seconds": round(self.seconds, 3),
-            "from": self.window.start, "to": self.window.end, "step_s": self.window.step_s,
-            "answering": self.answering, "silent": self.silent,
+            "from": self.window.start,
+            "to": self.window.end,
+            "step_s": self.window.step_s,
+            "answering": self.answering,
+            "silent": self.silent,
             "substepped_aps": len(self.substepped),
             "max_substeps": max(self.substepped.values(), default=1),
             "incomplete_aps": len(self.incomplete),
             "incomplete_needs_substeps": max(self.incomplete.values(), default=0),
             "deltas": dict(sorted(self.deltas.items())),
-            "written": self.written, "spooled_left": self.spooled_left,
-            "dropped": self.dropped, "generate_seconds": round(self.generate_s, 3),
-            "drain_seconds": round(self.drain_s, 3), "rollup": self.rollup,
+            "written": self.written,
+            "spooled_left": self.spooled_left,
+            "dropped": self.dropped,
+            "generate_seconds": round(self.generate_s, 3),
+            "drain_seconds": round(self.drain_s, 3),
+            "rollup": self.rollup,
         }
 
 
@@ -159,8 +168,14 @@ class Backfill:
     """One backfill run over ``pipeline`` (see the module doc)."""
 
     def __init__(
-        self, inventory: Inventory, pipeline: Pipeline, window: Window, *, seed: int,
-        environ: Mapping[str, str] | None = None, progress: Progress | None = None,
+        self,
+        inventory: Inventory,
+        pipeline: Pipeline,
+        window: Window,
+        *,
+        seed: int,
+        environ: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
         max_substeps: int = MAX_SUBSTEPS,
     ) -> None:
         self.inventory = inventory
@@ -201,8 +216,10 @@ class Backfill:
         bits = sampler.counter_bits()
         if bits < 64:
             profile, step = member.device.profile, window.step_s
-            needs = [substeps_for(profile, step, bits, speed)
-                     for speed in self._speed_bounds(ap, template)]
+            needs = [
+                substeps_for(profile, step, bits, speed)
+                for speed in self._speed_bounds(ap, template)
+            ]
             feasible = [k for k in needs if k <= self.max_substeps]
             k = max([substeps_for(profile, step, bits), *feasible])
             if len(feasible) < len(needs):  # some radio cannot be exact: counted gaps, as live
@@ -228,7 +245,8 @@ class Backfill:
                 kept = baselines.get(ap.id, f"{name}.{radio.index}")
                 if kept is not None and kept.wall_time > self.window.start:
                     raise InputError.at(
-                        str(baselines.path), 0,
+                        str(baselines.path),
+                        0,
                         f"{ap.id} was already backfilled up to {int(kept.wall_time)}, after "
                         f"this window's start {self.window.start}: choose --until so the "
                         f"window starts at or after it, or remove {baselines.path.parent}",
@@ -244,8 +262,9 @@ class Backfill:
         for t in instants:
             yield sampler.fast(t)
 
-    async def _generate(self, aps: list[AccessPoint], samplers: dict[str, LabSampler],
-                        started: float) -> None:
+    async def _generate(
+        self, aps: list[AccessPoint], samplers: dict[str, LabSampler], started: float
+    ) -> None:
         sink = self.pipeline.sink
         every = max(1, len(aps) // 10)
         for number, ap in enumerate(aps, start=1):
@@ -283,10 +302,12 @@ class Backfill:
             now = time.monotonic()
             if shipper.stats.written != written:
                 written, last_progress = shipper.stats.written, now
-            if now - last_progress > STALL_S or (timeout_s is not None
-                                                 and now - started > timeout_s):
+            if now - last_progress > STALL_S or (
+                timeout_s is not None and now - started > timeout_s
+            ):
                 raise InputError.at(
-                    "PUBWIFI_INFLUX_URL", 0,
+                    "PUBWIFI_INFLUX_URL",
+                    0,
                     f"InfluxDB is not taking the backfill's writes "
                     f"({shipper.stats.last_error or 'no answer'}); "
                     f"{spool.depth_lines:,} lines wait in {spool.directory}",
@@ -295,8 +316,14 @@ class Backfill:
         return time.monotonic() - started
 
 
-def rollup_backfilled_hours(settings: Settings, inventory: Inventory, pipeline: Pipeline,
-                            window: Window, *, threads: int = ROLLUP_THREADS) -> dict[str, Any]:
+def rollup_backfilled_hours(
+    settings: Settings,
+    inventory: Inventory,
+    pipeline: Pipeline,
+    window: Window,
+    *,
+    threads: int = ROLLUP_THREADS,
+) -> dict[str, Any]:
     """Roll the ledger up for the window's hours with :func:`collector.ledger.rollup.roll_up`.
 
     Reads the backfilled ``radio_poll`` points back from InfluxDB (the spool must be drained)
@@ -307,20 +334,34 @@ def rollup_backfilled_hours(settings: Settings, inventory: Inventory, pipeline: 
     then need not scan 48 h of points after every hour for long deltas (10x faster here).
     """
     from collector.influx.query import InfluxQL
+    from collector.ledger.mirror import LedgerMirror
     from collector.ledger.rollup import RollupResult, kst_day_start, roll_up
 
     influx = settings.influx
     token = influx.token if influx.flavour == "v2" else None
     username = influx.username if token is None else None
+    mirror = LedgerMirror.in_dir(settings.data_dir)
     days: dict[int, list[int]] = {}
     for hour in window.hours():
         days.setdefault(kst_day_start(hour), []).append(hour)
 
     def one_day(hours: list[int]) -> RollupResult:
-        query = InfluxQL(influx.url, influx.database, token=token, username=username,
-                         password=influx.password if username is not None else None)
-        return roll_up(query, pipeline.sink.spool.append, inventory.aps, hours,
-                       lookback_s=window.step_s, edge_s=min(window.step_s, HOUR_S - 1))
+        query = InfluxQL(
+            influx.url,
+            influx.database,
+            token=token,
+            username=username,
+            password=influx.password if username is not None else None,
+        )
+        return roll_up(
+            query,
+            pipeline.sink.spool.append,
+            inventory.aps,
+            hours,
+            lookback_s=window.step_s,
+            edge_s=min(window.step_s, HOUR_S - 1),
+            on_day=mirror.put_day,
+        )
 
     started = time.perf_counter()
     total = RollupResult()
@@ -328,7 +369,10 @@ def rollup_backfilled_hours(settings: Settings, inventory: Inventory, pipeline: 
         for result in pool.map(one_day, days.values()):
             total.merge(result)
     return {
-        "hours": len(total.hours), "days": len(total.days), "lines": total.lines,
-        "too_long": total.too_long, "bad_deltas": total.bad_deltas,
+        "hours": len(total.hours),
+        "days": len(total.days),
+        "lines": total.lines,
+        "too_long": total.too_long,
+        "bad_deltas": total.bad_deltas,
         "seconds": round(time.perf_counter() - started, 3),
     }

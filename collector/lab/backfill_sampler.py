@@ -98,8 +98,9 @@ class _RadioPlan:
 class LabSampler:
     """Samples of one lab AP at past instants (see the module doc)."""
 
-    def __init__(self, ap: AccessPoint, device: LabDevice, view: MibView,
-                 profiles: dict[str, Profile]) -> None:
+    def __init__(
+        self, ap: AccessPoint, device: LabDevice, view: MibView, profiles: dict[str, Profile]
+    ) -> None:
         self.ap = ap
         self.device = device
         self.view = view
@@ -114,8 +115,12 @@ class LabSampler:
         """The sample the collector's poller reads from the lab at second ``t``."""
         engine = MibEngine(self.view, float(t))
         poller = ApPoller(engine, self.profiles)
-        target = SnmpTarget(self.ap.id, str(self.ap.address), self.ap.snmp_port,
-                            V2cCredentials(Secret("in-process")))
+        target = SnmpTarget(
+            self.ap.id,
+            str(self.ap.address),
+            self.ap.snmp_port,
+            V2cCredentials(Secret("in-process")),
+        )
         sample = asyncio.run(poller.poll(self.ap, target))
         return replace(sample, time_ns=t * NS, elapsed_s=0.0, rediscovered=False)
 
@@ -135,7 +140,8 @@ class LabSampler:
         bands = [radio.band for radio in self.device.state.running.radios]
         position = bands.index(row.band) if row.band in bands else -1
         return _RadioPlan(
-            template=row, radio=position,
+            template=row,
+            radio=position,
             rx_bits=row.rx_bytes.bits if row.rx_bytes is not None else None,
             tx_bits=row.tx_bytes.bits if row.tx_bytes is not None else None,
             session_bits=row.sessions.bits if row.sessions is not None else None,
@@ -176,21 +182,45 @@ class LabSampler:
             if plan.session_bits is not None and plan.radio >= 0:
                 count = client_split.part(sessions, plan.radio) - client_split.part(s0, plan.radio)
                 session_count = CounterValue(count % (1 << plan.session_bits), plan.session_bits)
-            radios.append(RadioSample(
-                row.index, row.if_index, row.band,
-                None if plan.rx_bits is None else CounterValue(rx_now % (1 << plan.rx_bits),
-                                                               plan.rx_bits),
-                None if plan.tx_bits is None else CounterValue(tx_now % (1 << plan.tx_bits),
-                                                               plan.tx_bits),
-                row.speed_bps, row.discontinuity, radio_clients, session_count, row.channel,
-                row.tx_power_dbm,
-            ))
+            radios.append(
+                RadioSample(
+                    row.index,
+                    row.if_index,
+                    row.band,
+                    None
+                    if plan.rx_bits is None
+                    else CounterValue(rx_now % (1 << plan.rx_bits), plan.rx_bits),
+                    None
+                    if plan.tx_bits is None
+                    else CounterValue(tx_now % (1 << plan.tx_bits), plan.tx_bits),
+                    row.speed_bps,
+                    row.discontinuity,
+                    radio_clients,
+                    session_count,
+                    row.channel,
+                    row.tx_power_dbm,
+                )
+            )
         uptime = max(0, int((t - device.state.boot_time) * 100)) % _UPTIME_MODULUS
         return Sample(
-            template.ap_id, t * NS, True, None, template.platform, template.inventory_platform,
-            template.detected_platform, template.platform_mismatch, uptime, template.sys_name,
-            template.model, template.firmware, template.standard, template.clients,
-            template.sessions, tuple(radios), False, 0.0,
+            template.ap_id,
+            t * NS,
+            True,
+            None,
+            template.platform,
+            template.inventory_platform,
+            template.detected_platform,
+            template.platform_mismatch,
+            uptime,
+            template.sys_name,
+            template.model,
+            template.firmware,
+            template.standard,
+            template.clients,
+            template.sessions,
+            tuple(radios),
+            False,
+            0.0,
         )
 
     def verified(self, instants: Sequence[int]) -> None:

@@ -1,10 +1,10 @@
 """``pubwifi lab``: run the simulated fleet; ``pubwifi lab truth``: print its ground truth.
 
-    pubwifi lab --inventory FILE [--seed S] [--snmp-port P] [--ssh-port P]
-                [--faults FILE] [--fault KIND:AP_ID|FRACTION[:key=value...] ...]
-    pubwifi lab truth --inventory FILE --from T1 --to T2 [--ap ID] [--seed S] --json
-    pubwifi lab backfill --inventory FILE --days N [--until T] [--step-minutes M] [--seed S]
-                         [--no-rollup]
+pubwifi lab --inventory FILE [--seed S] [--snmp-port P] [--ssh-port P]
+            [--faults FILE] [--fault KIND:AP_ID|FRACTION[:key=value...] ...]
+pubwifi lab truth --inventory FILE --from T1 --to T2 [--ap ID] [--seed S] --json
+pubwifi lab backfill --inventory FILE --days N [--until T] [--step-minutes M] [--seed S]
+                     [--no-rollup]
 """
 
 from __future__ import annotations
@@ -33,27 +33,40 @@ DEFAULT_SEED = 1
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "lab", help="run the simulated Seoul fleet (SNMP + SSH) or print its ground truth",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "lab",
+        help="run the simulated Seoul fleet (SNMP + SSH) or print its ground truth",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _common(parser, required=False)  # sub-commands take their own --inventory
     parser.add_argument("--snmp-port", type=int, help="serve every AP's SNMP on this UDP port")
     parser.add_argument("--ssh-port", type=int, help="serve every AP's SSH CLI on this TCP port")
     parser.add_argument("--faults", type=Path, metavar="FILE", help="fault rules (YAML)")
-    parser.add_argument("--fault", action="append", default=[], metavar="KIND:TARGET",
-                        help="a fault rule: down:AP-11110-00001, reboot:0.01:every_minutes=30")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND:TARGET",
+        help="a fault rule: down:AP-11110-00001, reboot:0.01:every_minutes=30",
+    )
     parser.set_defaults(func=run_lab)
     commands = parser.add_subparsers(dest="lab_command", metavar="COMMAND")
     truth = commands.add_parser("truth", help="exact bytes and sessions per AP in [T1, T2)")
     _common(truth)
-    truth.add_argument("--from", dest="start", required=True, metavar="T1",
-                       help="epoch seconds or ISO 8601 (no zone: KST)")
+    truth.add_argument(
+        "--from",
+        dest="start",
+        required=True,
+        metavar="T1",
+        help="epoch seconds or ISO 8601 (no zone: KST)",
+    )
     truth.add_argument("--to", dest="end", required=True, metavar="T2")
     truth.add_argument("--ap", action="append", default=[], metavar="ID", help="only this AP")
     truth.add_argument("--json", action="store_true", help="print JSON (the only format)")
     truth.set_defaults(func=run_truth)
     backfill = commands.add_parser(
-        "backfill", help="write N days of history through the collector's write path",
+        "backfill",
+        help="write N days of history through the collector's write path",
         description="Synthesise the samples the collector would have polled from the lab over "
         "[until - N days, until) and write them through the same counters, baselines "
         "(DATA_DIR/backfill), spool and InfluxDB writer as live collection; then roll up the "
@@ -61,13 +74,27 @@ def register(subparsers: Any) -> None:
     )
     _common(backfill)
     backfill.add_argument("--days", type=int, required=True, metavar="N")
-    backfill.add_argument("--until", metavar="T", help="end of the window, epoch seconds or "
-                          "ISO 8601 (no zone: KST); default now; aligned down to the step")
-    backfill.add_argument("--step-minutes", type=int, default=15, metavar="M",
-                          help="poll interval to synthesise (default 15; must divide a day)")
-    backfill.add_argument("--max-substeps", type=int, default=3, metavar="K",
-                          help="split a step into at most K samples for 32-bit counters "
-                          "(default 3); radios needing more get counted ambiguous gaps")
+    backfill.add_argument(
+        "--until",
+        metavar="T",
+        help="end of the window, epoch seconds or "
+        "ISO 8601 (no zone: KST); default now; aligned down to the step",
+    )
+    backfill.add_argument(
+        "--step-minutes",
+        type=int,
+        default=15,
+        metavar="M",
+        help="poll interval to synthesise (default 15; must divide a day)",
+    )
+    backfill.add_argument(
+        "--max-substeps",
+        type=int,
+        default=3,
+        metavar="K",
+        help="split a step into at most K samples for 32-bit counters "
+        "(default 3); radios needing more get counted ambiguous gaps",
+    )
     backfill.add_argument("--no-rollup", action="store_true", help="skip the ledger rollup")
     backfill.set_defaults(func=run_backfill)
 
@@ -91,7 +118,9 @@ def run_truth(args: argparse.Namespace) -> int:
         aps = [inventory.ap(ap_id) for ap_id in args.ap]
     rows = fleet_truth(aps, args.seed, start, end)
     document = {
-        "from": int(start // 1), "to": int(end // 1), "seed": args.seed,
+        "from": int(start // 1),
+        "to": int(end // 1),
+        "seed": args.seed,
         "aps": [row.as_dict() for row in rows],
         "total": {
             "bytes_in": sum(r.bytes_in for r in rows),
@@ -116,13 +145,22 @@ def run_backfill(args: argparse.Namespace) -> int:
     try:
         window = Window.ending(until, args.days, args.step_minutes * 60)
     except ValueError:
-        raise InputError.at("--days/--step-minutes", 0, "need --days >= 1 and --step-minutes "
-                            "between 1 and 1440 that divides a day (1440)") from None
+        raise InputError.at(
+            "--days/--step-minutes",
+            0,
+            "need --days >= 1 and --step-minutes between 1 and 1440 that divides a day (1440)",
+        ) from None
     settings = load_settings()
     pipeline = open_pipeline(settings, inventory, name="backfill")
     try:
-        backfill = Backfill(inventory, pipeline, window, seed=args.seed, progress=_stderr,
-                            max_substeps=max(1, args.max_substeps))
+        backfill = Backfill(
+            inventory,
+            pipeline,
+            window,
+            seed=args.seed,
+            progress=_stderr,
+            max_substeps=max(1, args.max_substeps),
+        )
         report = backfill.run()
         if not args.no_rollup:
             _stderr(f"backfill: rolling up {len(window.hours())} hours")
@@ -158,15 +196,17 @@ def run_lab(args: argparse.Namespace) -> int:
     return asyncio.run(_serve(inventory, plan, args, started))
 
 
-async def _serve(inventory: Inventory, plan: FaultPlan, args: argparse.Namespace,
-                 started: float) -> int:
+async def _serve(
+    inventory: Inventory, plan: FaultPlan, args: argparse.Namespace, started: float
+) -> int:
     from collector.lab.fleet import Fleet
     from collector.lab.snmp import SnmpAgent
     from collector.lab.ssh.device import SshCredentials
     from collector.lab.ssh.server import LabSshServer
 
-    fleet = Fleet(inventory, seed=args.seed, faults=plan, snmp_port=args.snmp_port,
-                  ssh_port=args.ssh_port)
+    fleet = Fleet(
+        inventory, seed=args.seed, faults=plan, snmp_port=args.snmp_port, ssh_port=args.ssh_port
+    )
     try:
         credentials = SshCredentials.from_env()
     except UnsetSecretError as error:
@@ -174,8 +214,10 @@ async def _serve(inventory: Inventory, plan: FaultPlan, args: argparse.Namespace
     snmp_ports = {args.snmp_port} if args.snmp_port else {ap.snmp_port for ap in inventory.aps}
     ssh_ports = {args.ssh_port} if args.ssh_port else {ap.ssh_port for ap in inventory.aps}
     agents = [SnmpAgent(fleet.resolve_snmp, port=port) for port in sorted(snmp_ports)]
-    servers = [LabSshServer(fleet.resolve_ssh, seed=args.seed, credentials=credentials,
-                            port=port) for port in sorted(ssh_ports)]
+    servers = [
+        LabSshServer(fleet.resolve_ssh, seed=args.seed, credentials=credentials, port=port)
+        for port in sorted(ssh_ports)
+    ]
     try:
         for agent in agents:
             await agent.start()
@@ -185,13 +227,23 @@ async def _serve(inventory: Inventory, plan: FaultPlan, args: argparse.Namespace
         for agent in agents:
             agent.close()
         ports = f"udp {sorted(snmp_ports)} / tcp {sorted(ssh_ports)}"
-        raise InputError.at("--snmp-port/--ssh-port", 0, f"cannot listen on {ports}: "
-                            f"{error.strerror}") from None
-    print(json.dumps({
-        "lab": "ready", "aps": len(fleet), "seed": args.seed,
-        "snmp_ports": sorted(snmp_ports), "ssh_ports": sorted(ssh_ports),
-        "fault_rules": len(plan.rules), "startup_seconds": round(time.perf_counter() - started, 3),
-    }), flush=True)
+        raise InputError.at(
+            "--snmp-port/--ssh-port", 0, f"cannot listen on {ports}: {error.strerror}"
+        ) from None
+    print(
+        json.dumps(
+            {
+                "lab": "ready",
+                "aps": len(fleet),
+                "seed": args.seed,
+                "snmp_ports": sorted(snmp_ports),
+                "ssh_ports": sorted(ssh_ports),
+                "fault_rules": len(plan.rules),
+                "startup_seconds": round(time.perf_counter() - started, 3),
+            }
+        ),
+        flush=True,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -127,7 +127,5 @@ class LabDevice:
             on_radio = self.radio_clients(t, position)
             for index, ssid in enumerate(ssids):
                 assert split is not None
-                table[(radio.band, ssid.name)] = (
-                    split.part(on_radio, index) if ssid.enabled else 0
-                )
+                table[(radio.band, ssid.name)] = split.part(on_radio, index) if ssid.enabled else 0
         return table

@@ -126,10 +126,14 @@ def parse_flag(text: str) -> FaultRule:
         return FaultRule.model_validate(fields)
     except Exception as error:
         messages = getattr(error, "errors", None)
-        detail = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'fault'}: {e['msg']}"
-            for e in messages(include_url=False)
-        ) if messages else str(error)
+        detail = (
+            "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'fault'}: {e['msg']}"
+                for e in messages(include_url=False)
+            )
+            if messages
+            else str(error)
+        )
         raise InputError.at("--fault", 0, f"{text!r}: {detail}") from None
 
 

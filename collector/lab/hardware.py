@@ -32,18 +32,22 @@ def _pick(seed: int, ap_id: str, purpose: str, choices: tuple[int, ...]) -> int:
 
 def serial_number(template: str, seed: int, ap_id: str, salt: str = "") -> str:
     """Fill ``{yy}{ww}{A4}{D4}{H12}``-style tokens deterministically."""
+
     def chars(alphabet: str, count: int, purpose: str) -> str:
         return "".join(
             alphabet[int(unit_hash(seed, ap_id, f"{purpose}{salt}{i}") * len(alphabet))]
             for i in range(count)
         )
+
     year = 15 + int(unit_hash(seed, ap_id, f"year{salt}") * 10)
     week = 1 + int(unit_hash(seed, ap_id, f"week{salt}") * 52)
     return template.format(
-        yy=f"{year:02d}", ww=f"{week:02d}",
+        yy=f"{year:02d}",
+        ww=f"{week:02d}",
         A2=chars(string.ascii_uppercase + string.digits, 2, "A"),
         A4=chars(string.ascii_uppercase + string.digits, 4, "A"),
-        D4=chars(string.digits, 4, "D"), H12=chars("0123456789ABCDEF", 12, "H"),
+        D4=chars(string.digits, 4, "D"),
+        H12=chars("0123456789ABCDEF", 12, "H"),
     )
 
 

@@ -15,8 +15,10 @@ from collector.lab.mibview import SnmpFault
 from collector.lab.traffic import unit_hash
 
 _AGENT_FAULTS = {
-    FaultKind.DOWN: SnmpFault.DOWN, FaultKind.SLOW: SnmpFault.SLOW,
-    FaultKind.MALFORMED: SnmpFault.MALFORMED, FaultKind.TRUNCATED: SnmpFault.TRUNCATED,
+    FaultKind.DOWN: SnmpFault.DOWN,
+    FaultKind.SLOW: SnmpFault.SLOW,
+    FaultKind.MALFORMED: SnmpFault.MALFORMED,
+    FaultKind.TRUNCATED: SnmpFault.TRUNCATED,
 }
 _SSH_FAULTS = {FaultKind.SSH_LOGIN_FAILS: "login_fails", FaultKind.SSH_HANGS: "hangs"}
 COUNTER32 = 1 << 32

@@ -27,13 +27,17 @@ from collector.lab.mibview import (
 from collector.lab.platforms import Platform, load_platforms, tables_of
 
 _TYPES: dict[str, SnmpType] = {
-    "integer": SnmpType.INTEGER, "gauge": SnmpType.GAUGE32, "counter32": SnmpType.COUNTER32,
-    "counter64": SnmpType.COUNTER64, "timeticks": SnmpType.TIMETICKS,
-    "string": SnmpType.OCTET_STRING, "bytes": SnmpType.OCTET_STRING,
-    "oid": SnmpType.OBJECT_IDENTIFIER, "ipaddress": SnmpType.IP_ADDRESS,
+    "integer": SnmpType.INTEGER,
+    "gauge": SnmpType.GAUGE32,
+    "counter32": SnmpType.COUNTER32,
+    "counter64": SnmpType.COUNTER64,
+    "timeticks": SnmpType.TIMETICKS,
+    "string": SnmpType.OCTET_STRING,
+    "bytes": SnmpType.OCTET_STRING,
+    "oid": SnmpType.OBJECT_IDENTIFIER,
+    "ipaddress": SnmpType.IP_ADDRESS,
 }
-_MODULUS = {SnmpType.COUNTER32: 1 << 32, SnmpType.COUNTER64: 1 << 64,
-            SnmpType.TIMETICKS: 1 << 32}
+_MODULUS = {SnmpType.COUNTER32: 1 << 32, SnmpType.COUNTER64: 1 << 64, SnmpType.TIMETICKS: 1 << 32}
 _ZERO_MAC = (0, 0, 0, 0, 0, 0)
 _PAST = (1 << 32,)  # a sub-identifier greater than any real one
 
@@ -62,8 +66,9 @@ def interfaces_of(platform: Platform, bands: tuple[str, ...]) -> list[Iface]:
         rows += [*radio_rows, wired]
     else:
         rows += [wired, *radio_rows]
-    return [Iface(i + 1, name, kind, mbps, radio)
-            for i, (name, kind, mbps, radio) in enumerate(rows)]
+    return [
+        Iface(i + 1, name, kind, mbps, radio) for i, (name, kind, mbps, radio) in enumerate(rows)
+    ]
 
 
 def _radio_mbps(platform: Platform, band: str) -> int:
@@ -149,10 +154,10 @@ class DeviceMib:
         for column in shape.mac_columns:
             size = len(column)
             if oid[:size] == column and len(oid) > size:
-                part = oid[size:size + 6]
+                part = oid[size : size + 6]
                 mac = self.device.mac[: len(part)]
                 if part == mac:
-                    return (*column, *_ZERO_MAC[: len(part)], *oid[size + 6:])
+                    return (*column, *_ZERO_MAC[: len(part)], *oid[size + 6 :])
                 return column if part < mac else (*column, *_PAST)
         return oid
 
@@ -160,7 +165,7 @@ class DeviceMib:
         for column in shape.mac_columns:
             size = len(column)
             if oid[:size] == column:
-                return (*column, *self.device.mac, *oid[size + 6:])
+                return (*column, *self.device.mac, *oid[size + 6 :])
         return oid
 
     def get(self, oid: Oid, now: float) -> Value:

@@ -95,8 +95,12 @@ def _phys_address(dev: LabDevice, row: Row, t: float) -> bytes:
 def _sys_descr(dev: LabDevice, row: Row, t: float) -> bytes:
     hw = dev.hardware
     text = dev.platform.sys_descr.format(
-        model=dev.state.model, firmware=dev.state.firmware, family=hw.family, image=hw.image,
-        arch=hw.arch, hostname=dev.state.running.hostname,
+        model=dev.state.model,
+        firmware=dev.state.firmware,
+        family=hw.family,
+        image=hw.image,
+        arch=hw.arch,
+        hostname=dev.state.running.hostname,
     )
     return text.encode()
 
@@ -172,7 +176,8 @@ PROVIDERS: dict[str, Provider] = {
     "if.out_octets": _out_octets,
     "if.alias": lambda d, r, t: b"",
     "if.discontinuity": lambda d, r, t: (
-        0 if d.state.discontinuity_time is None
+        0
+        if d.state.discontinuity_time is None
         else _centis(d.state.discontinuity_time - d.state.boot_time)
     ),
     "ent.descr": lambda d, r, t: f"{d.state.model} Access Point".encode(),

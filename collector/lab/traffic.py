@@ -48,11 +48,19 @@ CARRYING = frozenset({Lifecycle.ACTIVE, Lifecycle.DECOMMISSIONING})
 CARRYING_SHARE = 0.985
 
 FOOTFALL_FACTOR: dict[Footfall, float] = {
-    Footfall.LOW: 0.35, Footfall.MEDIUM: 0.9, Footfall.HIGH: 1.9, Footfall.VERY_HIGH: 3.6,
+    Footfall.LOW: 0.35,
+    Footfall.MEDIUM: 0.9,
+    Footfall.HIGH: 1.9,
+    Footfall.VERY_HIGH: 3.6,
 }
 MOUNT_FACTOR: dict[Mount, float] = {
-    Mount.SMART_POLE: 1.3, Mount.STREETLIGHT_POLE: 0.85, Mount.TRAFFIC_LIGHT_POLE: 1.0,
-    Mount.CCTV_POLE: 0.75, Mount.INDOOR: 1.25, Mount.BUS_STOP: 1.45, Mount.PARK: 0.95,
+    Mount.SMART_POLE: 1.3,
+    Mount.STREETLIGHT_POLE: 0.85,
+    Mount.TRAFFIC_LIGHT_POLE: 1.0,
+    Mount.CCTV_POLE: 0.75,
+    Mount.INDOOR: 1.25,
+    Mount.BUS_STOP: 1.45,
+    Mount.PARK: 0.95,
     Mount.OTHER: 0.7,
 }
 SESSION_SIGMA = 0.6  # lognormal spread of sessions between APs of the same kind of site
@@ -137,7 +145,6 @@ class TrafficProfile:
         slot = int(t // 300)
         noise = 0.7 + 0.6 * unit_hash(seed, self.ap_id, f"clients{slot}")
         return int(mean * noise + 0.5)
-
 
 
 def profile_for(ap: AccessPoint, seed: int) -> TrafficProfile:

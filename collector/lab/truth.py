@@ -50,8 +50,12 @@ def parse_time(text: str, option: str) -> float:
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise InputError.at(option, 0, f"{text!r} is neither epoch seconds nor an ISO 8601 "
-                            "time (e.g. 2024-01-01T00:00:00+09:00)") from None
+        raise InputError.at(
+            option,
+            0,
+            f"{text!r} is neither epoch seconds nor an ISO 8601 "
+            "time (e.g. 2024-01-01T00:00:00+09:00)",
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SEOUL)
     return moment.timestamp()

@@ -28,6 +28,7 @@ from collector.ledger.polls import QueryClient
 from collector.ledger.rollup import (
     DEFAULT_LOOKBACK_S,
     HOUR_S,
+    DaySink,
     RollupResult,
     Sink,
     kst_day_start,
@@ -128,8 +129,12 @@ def run_due(
     grace_s: int = DEFAULT_GRACE_S,
     redo_hours: int = 3,
     lookback_s: int = DEFAULT_LOOKBACK_S,
+    on_day: DaySink | None = None,
 ) -> RollupResult:
-    """Roll up the due hours one KST day at a time, saving the state after each day."""
+    """Roll up the due hours one KST day at a time, saving the state after each day.
+
+    ``on_day`` gets each closed day (the ledger's local copy, :mod:`collector.ledger.mirror`).
+    """
     aps = list(inventory)
     total = RollupResult()
     hours = due_hours(
@@ -145,7 +150,7 @@ def run_due(
     for hour in hours:
         batch.append(hour)
         if hour == hours[-1] or kst_day_start(hour + HOUR_S) != kst_day_start(batch[0]):
-            total.merge(roll_up(query, sink, aps, batch, lookback_s))
+            total.merge(roll_up(query, sink, aps, batch, lookback_s, on_day=on_day))
             save_last_hour(data_dir, batch[-1])
             batch = []
     return total

@@ -77,6 +77,9 @@ DEFAULT_LOOKBACK_S = 48 * HOUR_S
 DEFAULT_EDGE_S = 600
 
 Sink = Callable[[list[str]], object]
+#: Told each closed KST day: its start and per AP ``(ap, district, values in FIELDS order)``,
+#: exactly the ``ap_usage_daily`` points written (:class:`collector.ledger.mirror.LedgerMirror`).
+DaySink = Callable[[int, list[tuple[str, str, Sequence[int]]]], object]
 
 
 @dataclass(slots=True)
@@ -275,6 +278,10 @@ class _Emitter:
         self.stored_tags: dict[str, dict[str, str]] = {}
         self._prefixes: dict[tuple[str, str], str | None] = {}
 
+    def district(self, ap: str) -> str:
+        known = self.inventory.get(ap)
+        return known.district.code if known else self.stored_tags.get(ap, {}).get("district", "")
+
     def prefix(self, measurement: str, ap: str) -> str | None:
         key = (measurement, ap)
         if key not in self._prefixes:
@@ -302,6 +309,7 @@ def roll_up(
     edge_s: int = DEFAULT_EDGE_S,
     chunks: Sequence[str] | None = None,
     recompute_days: bool = False,
+    on_day: DaySink | None = None,
 ) -> RollupResult:
     """Roll up ``hours`` (UTC hour starts) and every KST day they complete; see module doc.
 
@@ -309,7 +317,8 @@ def roll_up(
     ``chunks`` are district codes to query by (default: the ``district`` values stored in
     ``radio_poll`` or ``ap_poll``).
     A completed day's other hours are summed from their stored hourly points when all are
-    there, else (or with ``recompute_days``) recomputed from ``radio_poll``.
+    there, else (or with ``recompute_days``) recomputed from ``radio_poll``. ``on_day`` gets
+    each closed day's points as values (the ledger's local copy).
     """
     result = RollupResult()
     wanted = sorted({h - h % HOUR_S for h in hours})
@@ -352,11 +361,15 @@ def roll_up(
             result.hours.append(hour)
         if day_start + DAY_S - HOUR_S <= last:
             lines = []
+            copy: list[tuple[str, str, Sequence[int]]] = []
             for ap_id, sums in sorted(day_total.items()):
                 prefix = emitter.prefix(AP_USAGE_DAILY.name, ap_id)
                 if prefix is not None:
                     lines.append(AP_USAGE_DAILY.line(prefix, _fields(sums), day_start))
+                    copy.append((ap_id, emitter.district(ap_id), sums))
             sink(lines)
+            if on_day is not None:
+                on_day(day_start, copy)
             result.lines += len(lines)
             result.days.append(seoul_day(day_start))
     return result

@@ -92,8 +92,15 @@ class ApPoller:
         if not isinstance(uptime, int):
             self.forget(ap.id)
             raise SnmpPollError(Reason.NO_SUCH if uptime is None else Reason.DECODE, "sysUpTime")
-        sample = plan.sample(ap, answer, known.detected, uptime, rediscovered, self.counts,
-                             time.monotonic() - started)
+        sample = plan.sample(
+            ap,
+            answer,
+            known.detected,
+            uptime,
+            rediscovered,
+            self.counts,
+            time.monotonic() - started,
+        )
         known.uptime = uptime
         known.seen = sample.time_ns / 1e9
         self.known[ap.id] = known
@@ -139,7 +146,9 @@ class ApPoller:
         return self._known(platform, detected, sys_object_id, answer, rows, unmapped), answer
 
     async def _discover_slow(
-        self, ap: AccessPoint, target: SnmpTarget,
+        self,
+        ap: AccessPoint,
+        target: SnmpTarget,
         identity: tuple[str, str | None, str] | None = None,
     ) -> tuple[Known, dict[str, Value]]:
         """Detection (unless done), discovery with that profile, then the GET (<= 4 requests)."""
@@ -163,8 +172,13 @@ class ApPoller:
         return platform, detected, sys_object_id
 
     def _known(
-        self, platform: str, detected: str | None, sys_object_id: str,
-        answer: dict[str, Value], rows: tuple[RadioRow, ...], unmapped: int,
+        self,
+        platform: str,
+        detected: str | None,
+        sys_object_id: str,
+        answer: dict[str, Value],
+        rows: tuple[RadioRow, ...],
+        unmapped: int,
     ) -> Known:
         self.counts["unmapped_rows"] += unmapped
         uptime = answer.get(SYS_UPTIME)

@@ -33,29 +33,66 @@ log = logging.getLogger(__name__)
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "poll", help="poll the APs of an inventory over SNMP",
+        "poll",
+        help="poll the APs of an inventory over SNMP",
         description="Poll every AP once over SNMP (v2c or v3 authPriv) and print a JSON summary.",
     )
-    parser.add_argument("--once", action="store_true", required=True,
-                        help="poll every AP once and exit (scheduled polling: pubwifi collect)")
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        required=True,
+        help="poll every AP once and exit (scheduled polling: pubwifi collect)",
+    )
     parser.add_argument("--inventory", default="inventory.yaml", metavar="FILE")
-    parser.add_argument("--sink", choices=("none", "influx"), default="none",
-                        help="where samples go (default: none, i.e. counted and dropped)")
-    parser.add_argument("--shard", type=_shard, default=ALL, metavar="K/N",
-                        help="poll only the APs a stable hash gives to shard K of N (K: 1..N)")
-    parser.add_argument("--concurrency", type=_positive_int, default=100, metavar="N",
-                        help="requests in flight to answering APs (default 100)")
-    parser.add_argument("--timeout", type=_positive_float, default=2.0, metavar="S",
-                        help="per-AP deadline in seconds, retries included (default 2)")
-    parser.add_argument("--repeat", type=_positive_int, default=1, metavar="N",
-                        help="poll N cycles in this process (sessions, keys and discovery "
-                        "kept); one JSON line per cycle, the last one last (default 1)")
-    parser.add_argument("--rediscover", action="store_true",
-                        help="ignore the saved discovery cache: detect and discover every AP "
-                        "again (first contact); the cache is still written")
-    parser.add_argument("--drain-timeout", type=_positive_float, default=30.0, metavar="S",
-                        help="with --sink influx: wait up to S seconds for the spool to reach "
-                        "InfluxDB before exiting; what is left waits on disk (default 30)")
+    parser.add_argument(
+        "--sink",
+        choices=("none", "influx"),
+        default="none",
+        help="where samples go (default: none, i.e. counted and dropped)",
+    )
+    parser.add_argument(
+        "--shard",
+        type=_shard,
+        default=ALL,
+        metavar="K/N",
+        help="poll only the APs a stable hash gives to shard K of N (K: 1..N)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=100,
+        metavar="N",
+        help="requests in flight to answering APs (default 100)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=2.0,
+        metavar="S",
+        help="per-AP deadline in seconds, retries included (default 2)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="poll N cycles in this process (sessions, keys and discovery "
+        "kept); one JSON line per cycle, the last one last (default 1)",
+    )
+    parser.add_argument(
+        "--rediscover",
+        action="store_true",
+        help="ignore the saved discovery cache: detect and discover every AP "
+        "again (first contact); the cache is still written",
+    )
+    parser.add_argument(
+        "--drain-timeout",
+        type=_positive_float,
+        default=30.0,
+        metavar="S",
+        help="with --sink influx: wait up to S seconds for the spool to reach "
+        "InfluxDB before exiting; what is left waits on disk (default 30)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -129,8 +166,10 @@ def run(args: argparse.Namespace) -> int:
         sink = make_sink(args.sink)
     options = RunnerOptions(concurrency=args.concurrency, deadline_s=args.timeout)
     engine = GufoEngine(
-        request_timeout=args.timeout / 2, retries=1,
-        session_reserve=1024 + options.pending_limit, want_sessions=len(aps),
+        request_timeout=args.timeout / 2,
+        retries=1,
+        session_reserve=1024 + options.pending_limit,
+        want_sessions=len(aps),
     )
     profiles = load_profiles()
     cache = DiscoveryCache(discovery_path(settings.data_dir, args.shard), profiles)
@@ -138,8 +177,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.rediscover:
         runner.ap_poller.restore(cache.load({ap.id for ap in aps}))
         cache.mark_saved(runner.ap_poller)
-    log.info("polling %d of %d APs (shard %s), %d cycle(s); %d APs known from %s", len(aps),
-             len(inventory), args.shard, args.repeat, len(runner.ap_poller.known), cache.path)
+    log.info(
+        "polling %d of %d APs (shard %s), %d cycle(s); %d APs known from %s",
+        len(aps),
+        len(inventory),
+        args.shard,
+        args.repeat,
+        len(runner.ap_poller.known),
+        cache.path,
+    )
     try:
         stats = asyncio.run(_cycles(args, aps, runner, engine, sink, pipeline))
     finally:
@@ -150,8 +196,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _cycles(
-    args: argparse.Namespace, aps: list[AccessPoint], runner: Runner, engine: GufoEngine,
-    sink: Sink, pipeline: Pipeline | None,
+    args: argparse.Namespace,
+    aps: list[AccessPoint],
+    runner: Runner,
+    engine: GufoEngine,
+    sink: Sink,
+    pipeline: Pipeline | None,
 ) -> PollStats:
     """Run ``--repeat`` cycles; print each cycle's JSON line as soon as it ends."""
     stats = PollStats()
@@ -164,15 +214,16 @@ async def _cycles(
         if pipeline is not None:
             pipeline.sink.end_cycle()
             summary["written_s"] = round(
-                stats.seconds + await _drained(pipeline, args.drain_timeout), 3)
+                stats.seconds + await _drained(pipeline, args.drain_timeout), 3
+            )
             summary["written"] = pipeline.shipper.stats.written
             summary["spooled"] = pipeline.sink.spool.depth_lines
         summary["cpu_seconds"] = round(time.process_time() - cpu, 3)
-        summary["peak_rss_mb"] = round(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        summary["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         summary["shard"] = str(args.shard)
         summary["engine"] = {
-            "sessions_opened": engine.sessions_opened, "sessions_kept": engine.kept_sessions,
+            "sessions_opened": engine.sessions_opened,
+            "sessions_kept": engine.kept_sessions,
             "retries_after_timeout": engine.retries_after_timeout,
             "reopened_after_report": engine.reopened_after_report,
             "requests": engine.requests - requests,  # this cycle's

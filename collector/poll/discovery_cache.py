@@ -98,9 +98,10 @@ class DiscoveryCache:
     def _entry(self, ap_id: str, raw: Any, digests: Mapping[str, Any], now: float) -> Entry | None:
         try:
             platform = raw["platform"]
-            if self._digests.get(platform) is None or digests.get(platform) != self._digests[
-                platform
-            ]:
+            if (
+                self._digests.get(platform) is None
+                or digests.get(platform) != self._digests[platform]
+            ):
                 return None
             rows = tuple(
                 RadioRow(str(index), int(index) if str(index).isdigit() else None, str(band))
@@ -109,8 +110,10 @@ class DiscoveryCache:
             uptime, seen = int(raw["uptime"]), float(raw["seen"])
             detected = raw["detected"]
             discovery = Discovery(
-                platform=str(platform), sys_object_id=str(raw["sys_object_id"]),
-                uptime=lowest_uptime_now(uptime, seen, now), rows=rows,
+                platform=str(platform),
+                sys_object_id=str(raw["sys_object_id"]),
+                uptime=lowest_uptime_now(uptime, seen, now),
+                rows=rows,
                 unmapped=int(raw.get("unmapped", 0)),
             )
         except (KeyError, TypeError, ValueError):
@@ -126,16 +129,22 @@ class DiscoveryCache:
         """Write everything ``poller`` knows, atomically."""
         aps = {
             ap_id: {
-                "platform": known.discovery.platform, "detected": known.detected,
-                "sys_object_id": known.discovery.sys_object_id, "uptime": known.uptime,
+                "platform": known.discovery.platform,
+                "detected": known.detected,
+                "sys_object_id": known.discovery.sys_object_id,
+                "uptime": known.uptime,
                 "seen": round(known.seen, 3),
                 "rows": [[row.index, row.band] for row in known.discovery.rows],
                 "unmapped": known.discovery.unmapped,
             }
             for ap_id, known in poller.known.items()
         }
-        document = {"format": FORMAT, "saved_at": round(self._clock(), 3),
-                    "profiles": self._digests, "aps": aps}
+        document = {
+            "format": FORMAT,
+            "saved_at": round(self._clock(), 3),
+            "profiles": self._digests,
+            "aps": aps,
+        }
         write_atomically(self.path, json.dumps(document, separators=(",", ":")))
         self._saved_generation = poller.discoveries
         self._saved_at = self._clock()

@@ -97,9 +97,21 @@ def channel_of_frequency(mhz: int) -> int | None:
 #: Turns one raw answer into the sample's value (None: leave the field out); raises BadValue.
 Converter = Callable[[Value], object]
 #: RadioSample's value fields in declaration order (after index, if_index, band).
-_RADIO_SLOTS = {name: slot for slot, name in enumerate(
-    ("rx_bytes", "tx_bytes", "speed_bps", "discontinuity", "clients", "sessions", "channel",
-     "tx_power_dbm"))}
+_RADIO_SLOTS = {
+    name: slot
+    for slot, name in enumerate(
+        (
+            "rx_bytes",
+            "tx_bytes",
+            "speed_bps",
+            "discontinuity",
+            "clients",
+            "sessions",
+            "channel",
+            "tx_power_dbm",
+        )
+    )
+}
 
 
 def converter(field_name: str, obj: MibObject) -> Converter:
@@ -114,9 +126,11 @@ def converter(field_name: str, obj: MibObject) -> Converter:
             return CounterValue(value, bits)
 
         return counter
-    if field_name in ("channel", "tx_power_dbm") or obj.type in (
-        SnmpValueType.STRING, SnmpValueType.OID
-    ) or obj.unit in ("Mbit/s", "kbit/s"):
+    if (
+        field_name in ("channel", "tx_power_dbm")
+        or obj.type in (SnmpValueType.STRING, SnmpValueType.OID)
+        or obj.unit in ("Mbit/s", "kbit/s")
+    ):
         return lambda value: normalise(field_name, obj, convert(obj, value))
     mib = obj.mib
 
@@ -160,15 +174,24 @@ class Plan:
         oids += [oid for per_row in row_oids for oid in per_row]
         uptime_oid = profile.scalars["uptime"].oid
         scalar_cells = tuple(
-            (oid, name, converter(name, obj)) for oid, name, obj in scalars
-            if name in SCALAR_FIELDS
+            (oid, name, converter(name, obj)) for oid, name, obj in scalars if name in SCALAR_FIELDS
         )
         radio_cells = tuple(
             tuple((oid, _RADIO_SLOTS[name], converter(name, obj)) for oid, name, obj in cells)
             for cells in row_cells
         )
-        return cls(profile.platform, oids, uptime_oid, scalars, rows, row_cells, row_oids,
-                   scalar_cells, radio_cells, tuple(per_row[0] for per_row in row_oids))
+        return cls(
+            profile.platform,
+            oids,
+            uptime_oid,
+            scalars,
+            rows,
+            row_cells,
+            row_oids,
+            scalar_cells,
+            radio_cells,
+            tuple(per_row[0] for per_row in row_oids),
+        )
 
     def scalar_values(self, answer: dict[str, Value]) -> tuple[dict[str, object], int]:
         """Known scalars by name, and how many answers had the wrong type."""
@@ -206,8 +229,14 @@ class Plan:
         return False
 
     def sample(
-        self, ap: AccessPoint, answer: dict[str, Value], detected: str | None, uptime: int,
-        rediscovered: bool, counts: Counter[str], elapsed_s: float,
+        self,
+        ap: AccessPoint,
+        answer: dict[str, Value],
+        detected: str | None,
+        uptime: int,
+        rediscovered: bool,
+        counts: Counter[str],
+        elapsed_s: float,
     ) -> Sample:
         """The AP's :class:`Sample` from this plan's answer; bad values are counted."""
         scalars, bad_scalars = self.scalar_values(answer)
@@ -217,15 +246,23 @@ class Plan:
         sessions = scalars.get("sessions")
         clients = scalars.get("clients")
         return Sample(
-            ap_id=ap.id, time_ns=time.time_ns(), up=True, platform=self.platform,
-            inventory_platform=ap.platform, detected_platform=detected,
-            platform_mismatch=detected != ap.platform, uptime=uptime,
-            sys_name=_str(scalars.get("sys_name")), model=_str(scalars.get("model")),
+            ap_id=ap.id,
+            time_ns=time.time_ns(),
+            up=True,
+            platform=self.platform,
+            inventory_platform=ap.platform,
+            detected_platform=detected,
+            platform_mismatch=detected != ap.platform,
+            uptime=uptime,
+            sys_name=_str(scalars.get("sys_name")),
+            model=_str(scalars.get("model")),
             firmware=_str(scalars.get("firmware")),
             standard=_str(scalars.get("standard")) or ap.standard.value,
             clients=clients if isinstance(clients, int) else None,
             sessions=sessions if isinstance(sessions, CounterValue) else None,
-            radios=radios, rediscovered=rediscovered, elapsed_s=elapsed_s,
+            radios=radios,
+            rediscovered=rediscovered,
+            elapsed_s=elapsed_s,
         )
 
 

@@ -61,8 +61,11 @@ class PollStats:
     def summary(self) -> dict[str, object]:
         """The ``poll --once`` JSON line (first five keys are the contract)."""
         return {
-            "aps": self.aps, "ok": self.ok, "failed": self.failed,
-            "seconds": round(self.seconds, 3), "samples": self.samples,
+            "aps": self.aps,
+            "ok": self.ok,
+            "failed": self.failed,
+            "seconds": round(self.seconds, 3),
+            "samples": self.samples,
             "reasons": dict(sorted(self.reasons.items())),
             "conditions": dict(sorted(self.conditions.items())),
         }

@@ -61,6 +61,11 @@ class Sample:
 def down(ap_id: str, time_ns: int, reason: str, platform: str, elapsed_s: float = 0.0) -> Sample:
     """The sample of an AP that did not answer (or was not asked, ``reason="backoff"``)."""
     return Sample(
-        ap_id=ap_id, time_ns=time_ns, up=False, reason=reason, platform=platform,
-        inventory_platform=platform, elapsed_s=elapsed_s,
+        ap_id=ap_id,
+        time_ns=time_ns,
+        up=False,
+        reason=reason,
+        platform=platform,
+        inventory_platform=platform,
+        elapsed_s=elapsed_s,
     )

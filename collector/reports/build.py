@@ -14,13 +14,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 
 from collector.districts import SEOUL_DISTRICTS
 from collector.errors import InputError
 from collector.influx.query import quote_ident
+from collector.influx.schema import AP_USAGE_HOURLY
 from collector.inventory.model import AccessPoint, Mount
+from collector.ledger.mirror import LedgerMirror
 from collector.ledger.polls import QueryClient
 from collector.ledger.rollup import HOUR_S
 from collector.reports.table import (
@@ -36,6 +38,7 @@ from collector.reports.table import (
 from collector.savings.compute import (
     ESTIMATE_METHOD,
     ApPeriod,
+    Piece,
     group_figures,
     kst_day,
     kst_midnight,
@@ -128,28 +131,48 @@ def daily_statement(measurement: str, low: int, high: int) -> str:
     )
 
 
+def _piece_days(
+    query: QueryClient, piece: Piece, mirror: LedgerMirror | None
+) -> Iterator[tuple[str, int, tuple[int, int, int, int]]]:
+    """(district, time, (rx, tx, sessions, covered_s)) per district and KST day of a piece."""
+    if mirror is not None and piece.measurement != AP_USAGE_HOURLY.name:
+        held = mirror.district_days(piece.low, piece.high)
+        if held is not None:
+            for district, days in held.items():
+                for day, values in days.items():
+                    rx, tx, sessions, covered = values[:4]
+                    yield district, day, (rx, tx, sessions, covered)
+            return
+    for series in query.series(daily_statement(piece.measurement, piece.low, piece.high)):
+        district = series.tags.get("district", "")
+        for row in series.rows():
+            rx, tx = int(row["rx_bytes"] or 0), int(row["tx_bytes"] or 0)
+            sessions, covered = int(row["sessions"] or 0), int(row["covered_s"] or 0)
+            yield district, int(row["time"]), (rx, tx, sessions, covered)
+
+
 def read_daily(
-    query: QueryClient, start: int, end: int, book: TariffBook
+    query: QueryClient,
+    start: int,
+    end: int,
+    book: TariffBook,
+    mirror: LedgerMirror | None = None,
 ) -> dict[str, dict[dt.date, tuple[int, int, int, int, Decimal]]]:
     """district -> KST day -> (rx, tx, sessions, covered_s, exact KRW)."""
     out: dict[str, dict[dt.date, tuple[int, int, int, int, Decimal]]] = {}
     for piece in pieces(start, end, book):
-        for series in query.series(daily_statement(piece.measurement, piece.low, piece.high)):
-            district = series.tags.get("district", "")
+        for district, stamp, (rx, tx, sessions, covered) in _piece_days(query, piece, mirror):
             days = out.setdefault(district, {})
-            for row in series.rows():
-                day = kst_day(max(int(row["time"]), piece.low))
-                rx, tx = int(row["rx_bytes"] or 0), int(row["tx_bytes"] or 0)
-                sessions, covered = int(row["sessions"] or 0), int(row["covered_s"] or 0)
-                krw = krw_exact(billable_bytes(rx, tx, piece.tariff), piece.tariff)
-                old = days.get(day, (0, 0, 0, 0, Decimal(0)))
-                days[day] = (
-                    old[0] + rx,
-                    old[1] + tx,
-                    old[2] + sessions,
-                    old[3] + covered,
-                    old[4] + krw,
-                )
+            day = kst_day(max(stamp, piece.low))
+            krw = krw_exact(billable_bytes(rx, tx, piece.tariff), piece.tariff)
+            old = days.get(day, (0, 0, 0, 0, Decimal(0)))
+            days[day] = (
+                old[0] + rx,
+                old[1] + tx,
+                old[2] + sessions,
+                old[3] + covered,
+                old[4] + krw,
+            )
     return out
 
 
@@ -160,6 +183,7 @@ def _comparison(
     year: int,
     month: int,
     elapsed_s: int | None = None,
+    mirror: LedgerMirror | None = None,
 ) -> dict[str, Comparison] | None:
     """Per-district (and city) totals of another month, like with like, or None.
 
@@ -171,7 +195,7 @@ def _comparison(
     if elapsed_s is not None:
         end = min(end, start + elapsed_s)
     try:
-        periods, _ = read_ap_periods(query, start, end, book, inventory=inventory)
+        periods, _ = read_ap_periods(query, start, end, book, inventory=inventory, mirror=mirror)
     except InputError:  # no tariff in force then: nothing to compare with
         return None
     if not any(p.covered_s or p.rx_bytes or p.tx_bytes for p in periods.values()):
@@ -207,6 +231,7 @@ def build_monthly(
     month: str,
     *,
     now: float | None = None,
+    mirror: LedgerMirror | None = None,
 ) -> MonthlyReport:
     """The report for ``month`` (``YYYY-MM``, KST). Future or empty months are InputError."""
     now = time.time() if now is None else now
@@ -219,7 +244,7 @@ def build_monthly(
         end = int(now) // HOUR_S * HOUR_S
         if end <= start:
             raise InputError.at("--month", 0, f"{month} has not had a whole hour yet")
-    periods, cut = read_ap_periods(query, start, end, book, inventory=inventory)
+    periods, cut = read_ap_periods(query, start, end, book, inventory=inventory, mirror=mirror)
     if not any(p.covered_s or p.rx_bytes or p.tx_bytes or p.sessions for p in periods.values()):
         raise InputError.at(
             "--month", 0, f"the ledger has no data for {month} (is the collector running?)"
@@ -228,11 +253,13 @@ def build_monthly(
     members = [(p, known.get(p.ap)) for p in periods.values()]
     district_rows, city = group_figures(sorted(_by_district(periods.values(), known).items()))
     district_figures = dict(district_rows)
-    daily = read_daily(query, start, end, book)
+    daily = read_daily(query, start, end, book, mirror)
     days = _days(start, end)
     elapsed = end - start if month_to_date else None
-    before = _comparison(query, book, inventory, *shift_month(year, mon, -1), elapsed)
-    year_ago = _comparison(query, book, inventory, year - 1, mon, elapsed)
+    before = _comparison(
+        query, book, inventory, *shift_month(year, mon, -1), elapsed, mirror=mirror
+    )
+    year_ago = _comparison(query, book, inventory, year - 1, mon, elapsed, mirror=mirror)
 
     def area(
         code: str,
@@ -277,7 +304,11 @@ def build_monthly(
         for day, v in day_sums.items():
             old = city_days.get(day, (0, 0, 0, 0, Decimal(0)))
             city_days[day] = (
-                old[0] + v[0], old[1] + v[1], old[2] + v[2], old[3] + v[3], old[4] + v[4]
+                old[0] + v[0],
+                old[1] + v[1],
+                old[2] + v[2],
+                old[3] + v[3],
+                old[4] + v[4],
             )
     city_area = area(CITY_CODE, CITY_EN, CITY_KO, city, members, city_days)
     return MonthlyReport(

@@ -20,6 +20,7 @@ from collector.influx.query import QueryError
 from collector.inventory.load import load_inventory
 from collector.inventory.model import AccessPoint
 from collector.ledger.cli import query_client
+from collector.ledger.mirror import LedgerMirror
 from collector.ledger.polls import QueryClient
 from collector.reports import store
 from collector.reports.build import build_monthly
@@ -67,9 +68,11 @@ def produce(
     lang: str = "ko",
     reason: str | None = None,
     now: float | None = None,
+    mirror: LedgerMirror | None = None,
 ) -> store.Revision:
     """Build, write and publish one revision of ``month``'s report under ``root``."""
-    report = build_monthly(query, book, inventory, month, now=now)  # bad input stops here
+    # bad input stops here, before anything is written
+    report = build_monthly(query, book, inventory, month, now=now, mirror=mirror)
     from collector.reports.writers import write_all
     from collector.reports.writers.manifest import write_manifest
 
@@ -116,6 +119,7 @@ def run_monthly(args: argparse.Namespace) -> int:
             report_root(settings, args.output),
             lang=args.lang,
             reason=args.reason,
+            mirror=LedgerMirror.existing(settings.data_dir),
         )
     except QueryError as error:
         print(f"pubwifi report: {error}", file=sys.stderr)

@@ -19,6 +19,7 @@ from typing import TextIO
 from collector.influx.query import QueryError
 from collector.inventory.load import load_inventory
 from collector.ledger.cli import parse_time, query_client
+from collector.ledger.mirror import LedgerMirror
 from collector.savings.compute import GROUPINGS, SavingsTable, figures_dict, savings
 from collector.savings.money import ROUNDING_RULE
 from collector.savings.tariff import load_tariffs
@@ -85,6 +86,7 @@ def run_savings(args: argparse.Namespace) -> int:
             by=args.by,
             inventory=inventory.aps,
             district=args.district,
+            mirror=LedgerMirror.existing(settings.data_dir),
         )
     except QueryError as error:
         print(f"pubwifi savings: {error}", file=sys.stderr)

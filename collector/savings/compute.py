@@ -18,7 +18,7 @@ added into the measured ones.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,8 +27,9 @@ from collector.errors import InputError
 from collector.influx.query import quote_ident
 from collector.influx.schema import AP_USAGE_HOURLY
 from collector.inventory.model import AccessPoint
+from collector.ledger.mirror import LedgerMirror
 from collector.ledger.polls import QueryClient, tag_filter
-from collector.ledger.rollup import DAY_S, HOUR_S
+from collector.ledger.rollup import HOUR_S
 from collector.ledger.usage import ledger_buckets
 from collector.savings.figures import Figures
 from collector.savings.money import billable_bytes, krw_exact, to_won, won_parts
@@ -206,8 +207,13 @@ def read_ap_periods(
     inventory: Iterable[AccessPoint] = (),
     by_month: bool = False,
     district: str | None = None,
+    mirror: LedgerMirror | None = None,
 ) -> tuple[dict[tuple[str, str], ApPeriod], list[Piece]]:
-    """Per (AP, period) exact sums; the period is the KST month or ``"*"`` (the whole window)."""
+    """Per (AP, period) exact sums; the period is the KST month or ``"*"`` (the whole window).
+
+    Whole days come from ``mirror`` (the ledger's local copy) when it holds every day of the
+    piece, else from InfluxDB (:mod:`collector.ledger.mirror` says why).
+    """
     if end <= start:
         raise InputError.at("--to", 0, f"must be after --from ({end} <= {start})")
     cut = pieces(start, end, book)
@@ -225,23 +231,35 @@ def read_ap_periods(
             periods[(ap.id, key)] = ApPeriod(ap.id, ap.district.code, seconds)
     for piece in cut:  # one request per piece: a month is three, a year by month a few dozen
         key = piece.month if by_month else "*"
-        for series in query.series(statement(piece, tags)):
-            ap_id = series.tags.get("ap", "")
+        for ap_id, ap_district, values in piece_sums(query, piece, tags, mirror):
             entry = periods.get((ap_id, key))
             if entry is None:
-                entry = periods[(ap_id, key)] = ApPeriod(
-                    ap_id, series.tags.get("district", ""), span_s[key]
-                )
-            for row in series.rows():
-                rx, tx = int(row["rx_bytes"] or 0), int(row["tx_bytes"] or 0)
-                entry.rx_bytes += rx
-                entry.tx_bytes += tx
-                entry.sessions += int(row["sessions"] or 0)
-                entry.covered_s += int(row["covered_s"] or 0)
-                entry.polls += int(row.get("polls") or 0)
-                entry.polls_up += int(row.get("polls_up") or 0)
-                entry.krw += krw_exact(billable_bytes(rx, tx, piece.tariff), piece.tariff)
+                entry = periods[(ap_id, key)] = ApPeriod(ap_id, ap_district, span_s[key])
+            rx, tx, sessions, covered, polls, polls_up = values
+            entry.rx_bytes += rx
+            entry.tx_bytes += tx
+            entry.sessions += sessions
+            entry.covered_s += covered
+            entry.polls += polls
+            entry.polls_up += polls_up
+            entry.krw += krw_exact(billable_bytes(rx, tx, piece.tariff), piece.tariff)
     return periods, cut
+
+
+def piece_sums(
+    query: QueryClient, piece: Piece, tags: dict[str, str], mirror: LedgerMirror | None
+) -> Iterator[tuple[str, str, tuple[int, ...]]]:
+    """Per AP (id, district, sums in the order of ``_FIELDS``) over one piece."""
+    if mirror is not None and piece.measurement != AP_USAGE_HOURLY.name:
+        held = mirror.ap_sums(piece.low, piece.high, tags.get("district"))
+        if held is not None:
+            for ap_id, (ap_district, values) in held.items():
+                yield ap_id, ap_district, tuple(values)
+            return
+    for series in query.series(statement(piece, tags)):
+        district = series.tags.get("district", "")
+        for row in series.rows():
+            yield series.tags.get("ap", ""), district, tuple(int(row.get(f) or 0) for f in _FIELDS)
 
 
 @dataclass(slots=True)
@@ -352,6 +370,7 @@ def savings(
     by: str = "district",
     inventory: Sequence[AccessPoint] = (),
     district: str | None = None,
+    mirror: LedgerMirror | None = None,
 ) -> SavingsTable:
     """``pubwifi savings``: the window's measured and estimated savings grouped by ``by``."""
     if by not in GROUPINGS:
@@ -359,7 +378,14 @@ def savings(
     if start % HOUR_S or end % HOUR_S:
         raise InputError.at("--from", 0, "savings need --from and --to on whole hours (KST)")
     periods, cut = read_ap_periods(
-        query, start, end, book, inventory=inventory, by_month=by == "month", district=district
+        query,
+        start,
+        end,
+        book,
+        inventory=inventory,
+        by_month=by == "month",
+        district=district,
+        mirror=mirror,
     )
     key_of = grouper(by, inventory)
     members: dict[str, list[ApPeriod]] = {}
@@ -388,4 +414,4 @@ def tariff_spans(cut: Sequence[Piece]) -> tuple[TariffSpan, ...]:
     return tuple(spans)
 
 
-__all__ = ["DAY_S", "ESTIMATE_METHOD", "GROUPINGS", "SavingsTable", "savings"]
+__all__ = ["ESTIMATE_METHOD", "GROUPINGS", "SavingsTable", "savings"]

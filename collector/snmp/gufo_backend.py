@@ -193,8 +193,10 @@ class GufoEngine:
         while True:
             try:
                 entry = self._sessions.get(target.key)  # the usual case: kept and unchanged
-                if entry is None or entry.address != (target.address, target.port) or (
-                    entry.credentials is not target.credentials
+                if (
+                    entry is None
+                    or entry.address != (target.address, target.port)
+                    or (entry.credentials is not target.credentials)
                 ):
                     entry = await self._open(target)
                 if (
@@ -330,13 +332,19 @@ class GufoEngine:
         credentials = target.credentials
         if isinstance(credentials, V2cCredentials):
             return LeanSession(
-                target.address, target.port, community=credentials.community.reveal(),
-                timeout=self.request_timeout, max_repetitions=self.max_repetitions,
+                target.address,
+                target.port,
+                community=credentials.community.reveal(),
+                timeout=self.request_timeout,
+                max_repetitions=self.max_repetitions,
             )
         return LeanSession(
-            target.address, target.port, user=self._user(credentials),
+            target.address,
+            target.port,
+            user=self._user(credentials),
             engine_id=self._engine_ids.get(target.key),
-            timeout=self.request_timeout, max_repetitions=self.max_repetitions,
+            timeout=self.request_timeout,
+            max_repetitions=self.max_repetitions,
         )
 
     def _shed(self) -> bool:

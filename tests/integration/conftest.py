@@ -31,12 +31,20 @@ from servers import (
 INFLUX_DATABASE = "pubwifi"
 #: The Debian package of each binary the integration tests use (for the skip/failure message).
 DEBIAN_PACKAGES = {
-    "snmpget": "snmp", "snmpbulkwalk": "snmp", "snmpd": "snmpd", "/usr/sbin/snmpd": "snmpd",
-    "ssh": "openssh-client", "ssh-keyscan": "openssh-client", "wrk": "wrk",
-    "/usr/bin/influxd": "influxdb", "/usr/bin/prometheus": "prometheus",
+    "snmpget": "snmp",
+    "snmpbulkwalk": "snmp",
+    "snmpd": "snmpd",
+    "/usr/sbin/snmpd": "snmpd",
+    "ssh": "openssh-client",
+    "ssh-keyscan": "openssh-client",
+    "wrk": "wrk",
+    "/usr/bin/influxd": "influxdb",
+    "/usr/bin/prometheus": "prometheus",
     "/usr/bin/prometheus-snmp-exporter": "prometheus-snmp-exporter",
     "/usr/bin/victoria-metrics": "victoria-metrics",
-    "pdftotext": "poppler-utils", "pdffonts": "poppler-utils", "pdftoppm": "poppler-utils",
+    "pdftotext": "poppler-utils",
+    "pdffonts": "poppler-utils",
+    "pdftoppm": "poppler-utils",
 }
 
 
@@ -54,8 +62,11 @@ def binary_missing(reason: str) -> NoReturn:
 
 def missing_binaries(*binaries: str) -> list[str]:
     """Those of ``binaries`` (names on PATH, or absolute paths) not installed, with packages."""
-    return [f"{b} (Debian package {DEBIAN_PACKAGES.get(b, '?')})" for b in binaries
-            if shutil.which(b) is None]
+    return [
+        f"{b} (Debian package {DEBIAN_PACKAGES.get(b, '?')})"
+        for b in binaries
+        if shutil.which(b) is None
+    ]
 
 
 def need(*binaries: str) -> None:

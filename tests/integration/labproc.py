@@ -55,8 +55,14 @@ def free_port(kind: int) -> int:
 
 def pubwifi(*args: str, timeout_s: float = 120.0) -> str:
     """Run a ``pubwifi`` command; its stdout (stderr in the error if it fails)."""
-    done = subprocess.run([PUBWIFI, *args], capture_output=True, text=True, env=lab_env(),
-                          timeout=timeout_s, check=False)
+    done = subprocess.run(
+        [PUBWIFI, *args],
+        capture_output=True,
+        text=True,
+        env=lab_env(),
+        timeout=timeout_s,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"pubwifi {' '.join(args)} exited {done.returncode}: {done.stderr}")
     return done.stdout
@@ -107,14 +113,30 @@ class LabInventory:
         return self.aps[role]
 
 
-def build_inventory(path: Path, roles: Sequence[Role], snmp_port: int, ssh_port: int,
-                    first_ip: str = "127.61.0.1") -> LabInventory:
+def build_inventory(
+    path: Path, roles: Sequence[Role], snmp_port: int, ssh_port: int, first_ip: str = "127.61.0.1"
+) -> LabInventory:
     """Generate ``len(roles)`` APs, then give AP number i the platform, model and SNMP version
     of ``roles[i]`` (status active, no groups or planned replacement)."""
     platforms = load_platforms()
-    pubwifi("inventory", "generate", "--aps", str(len(roles)), "--platform", "mixed",
-            "--snmp-version", "3", "--snmp-port", str(snmp_port), "--ssh-port", str(ssh_port),
-            "--first-ip", first_ip, "-o", str(path))
+    pubwifi(
+        "inventory",
+        "generate",
+        "--aps",
+        str(len(roles)),
+        "--platform",
+        "mixed",
+        "--snmp-version",
+        "3",
+        "--snmp-port",
+        str(snmp_port),
+        "--ssh-port",
+        str(ssh_port),
+        "--first-ip",
+        first_ip,
+        "-o",
+        str(path),
+    )
     document = yaml.safe_load(path.read_text())
     assigned: dict[str, LabAp] = {}
     for role, ap in zip(roles, document["aps"], strict=True):
@@ -124,8 +146,9 @@ def build_inventory(path: Path, roles: Sequence[Role], snmp_port: int, ssh_port:
         ap.update(platform=role.platform, model=model, standard=role.standard, status="active")
         if role.snmp_version == "2c":
             ap["snmp_auth"] = V2C_AUTH
-        assigned[role.name] = LabAp(ap["id"], ap["address"], role.platform,
-                                    role.snmp_version, model)
+        assigned[role.name] = LabAp(
+            ap["id"], ap["address"], role.platform, role.snmp_version, model
+        )
     path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
     return LabInventory(path, snmp_port, ssh_port, assigned)
 
@@ -150,8 +173,9 @@ class LabProcess:
         log = self.log_path.open("ab")
         started = time.perf_counter()
         self.spawned_at = time.time()
-        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=log,
-                                     stdin=subprocess.DEVNULL, env=lab_env())
+        self.proc = subprocess.Popen(
+            self.argv, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, env=lab_env()
+        )
         log.close()
         try:
             self.ready = self._wait_ready(timeout_s)
@@ -198,11 +222,23 @@ class LabProcess:
         return proc.returncode
 
 
-def lab_process(inventory: LabInventory, log_path: Path, faults: Sequence[str] = (),
-                fault_file: Path | None = None) -> LabProcess:
+def lab_process(
+    inventory: LabInventory,
+    log_path: Path,
+    faults: Sequence[str] = (),
+    fault_file: Path | None = None,
+) -> LabProcess:
     """A (not yet started) lab serving ``inventory`` on its ports with ``--fault`` rules."""
-    argv = [PUBWIFI, "lab", "--inventory", str(inventory.path),
-            "--snmp-port", str(inventory.snmp_port), "--ssh-port", str(inventory.ssh_port)]
+    argv = [
+        PUBWIFI,
+        "lab",
+        "--inventory",
+        str(inventory.path),
+        "--snmp-port",
+        str(inventory.snmp_port),
+        "--ssh-port",
+        str(inventory.ssh_port),
+    ]
     if fault_file is not None:
         argv += ["--faults", str(fault_file)]
     for rule in faults:

@@ -44,10 +44,14 @@ def conf_lines(directory: Path, credentials: Credentials) -> list[str]:
     if isinstance(credentials, V2c):
         return [*lines, "defVersion 2c", f"defCommunity {credentials.community}"]
     return [
-        *lines, "defVersion 3", "defSecurityLevel authPriv",
+        *lines,
+        "defVersion 3",
+        "defSecurityLevel authPriv",
         f"defSecurityName {credentials.user}",
-        f"defAuthType {credentials.auth_type}", f"defAuthPassphrase {credentials.auth_key}",
-        f"defPrivType {credentials.priv_type}", f"defPrivPassphrase {credentials.priv_key}",
+        f"defAuthType {credentials.auth_type}",
+        f"defAuthPassphrase {credentials.auth_key}",
+        f"defPrivType {credentials.priv_type}",
+        f"defPrivPassphrase {credentials.priv_key}",
     ]
 
 
@@ -77,8 +81,9 @@ def secrets_of(conf_dir: Path) -> list[str]:
 def client_env(conf_dir: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """``base`` (default ``os.environ``) with net-snmp reading only ``conf_dir``."""
     env = dict(os.environ if base is None else base)
-    env.update(SNMPCONFPATH=str(conf_dir), HOME=str(conf_dir),
-               SNMP_PERSISTENT_DIR=str(conf_dir), MIBS="")
+    env.update(
+        SNMPCONFPATH=str(conf_dir), HOME=str(conf_dir), SNMP_PERSISTENT_DIR=str(conf_dir), MIBS=""
+    )
     return env
 
 
@@ -90,8 +95,15 @@ def checked_argv(argv: Sequence[str], conf_dir: Path) -> list[str]:
     return list(argv)
 
 
-def run(argv: Sequence[str], conf_dir: Path, timeout: float,
-        base_env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    argv: Sequence[str], conf_dir: Path, timeout: float, base_env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a net-snmp client with the credentials of ``conf_dir`` (text output, no check)."""
-    return subprocess.run(checked_argv(argv, conf_dir), capture_output=True, text=True,
-                          env=client_env(conf_dir, base_env), timeout=timeout, check=False)
+    return subprocess.run(
+        checked_argv(argv, conf_dir),
+        capture_output=True,
+        text=True,
+        env=client_env(conf_dir, base_env),
+        timeout=timeout,
+        check=False,
+    )

@@ -85,9 +85,20 @@ class Snmpd:
     def snmpget(self, address: str, *oids: str, timeout: float = 2.0) -> dict[str, str]:
         """Values read by net-snmp's own ``snmpget`` (v2c), numeric OIDs -> value text."""
         result = netsnmp.run(
-            ["snmpget", "-On", "-Oq", "-Ot", "-t", str(timeout), "-r", "0",
-             f"udp:{address}:{self.port}", *oids],
-            self.client_conf, timeout=timeout + 5,
+            [
+                "snmpget",
+                "-On",
+                "-Oq",
+                "-Ot",
+                "-t",
+                str(timeout),
+                "-r",
+                "0",
+                f"udp:{address}:{self.port}",
+                *oids,
+            ],
+            self.client_conf,
+            timeout=timeout + 5,
         )
         result.check_returncode()
         return _parse(result.stdout)
@@ -96,7 +107,8 @@ class Snmpd:
         """A column read by net-snmp's ``snmpbulkwalk`` (v2c), numeric OIDs -> value text."""
         result = netsnmp.run(
             ["snmpbulkwalk", "-On", "-Oq", "-Ot", f"udp:{address}:{self.port}", column],
-            self.client_conf, timeout=10,
+            self.client_conf,
+            timeout=10,
         )
         result.check_returncode()
         return _parse(result.stdout)
@@ -132,15 +144,34 @@ def start_snmpd(port: int | None = None, ready_timeout: float = 20.0) -> Snmpd:
     state.mkdir()
     conf = workdir / "snmpd.conf"
     conf.touch(mode=0o600)  # 0600 before the secrets go in
-    conf.write_text(CONFIG.format(
-        state=state, community=COMMUNITY, user=V3_USER, auth=V3_AUTH_KEY, priv=V3_PRIV_KEY,
-        sys_name=SYS_NAME,
-    ))
+    conf.write_text(
+        CONFIG.format(
+            state=state,
+            community=COMMUNITY,
+            user=V3_USER,
+            auth=V3_AUTH_KEY,
+            priv=V3_PRIV_KEY,
+            sys_name=SYS_NAME,
+        )
+    )
     env = {**os.environ, "MIBS": "", "MIBDIRS": "/nonexistent", "SNMP_PERSISTENT_DIR": str(state)}
     process = subprocess.Popen(
-        [binary, "-f", "-Lf", str(workdir / "snmpd.log"), "-C", "-c", str(conf),
-         "-p", str(workdir / "snmpd.pid"), f"udp:0.0.0.0:{port}"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        [
+            binary,
+            "-f",
+            "-Lf",
+            str(workdir / "snmpd.log"),
+            "-C",
+            "-c",
+            str(conf),
+            "-p",
+            str(workdir / "snmpd.pid"),
+            f"udp:0.0.0.0:{port}",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
     agent = Snmpd(port=port, workdir=workdir, process=process)
     netsnmp.write_client_conf(agent.client_conf, netsnmp.V2c(agent.community))
@@ -162,8 +193,9 @@ def start_snmpd(port: int | None = None, ready_timeout: float = 20.0) -> Snmpd:
 @pytest.fixture(scope="module")
 def snmpd_agent(need_binaries: Callable[..., None]) -> Iterator[Snmpd]:
     """A module-wide snmpd; skipped only if a binary is missing (failed under CI=true)."""
-    need_binaries("snmpd" if shutil.which("snmpd") else "/usr/sbin/snmpd", "snmpget",
-                  "snmpbulkwalk")
+    need_binaries(
+        "snmpd" if shutil.which("snmpd") else "/usr/sbin/snmpd", "snmpget", "snmpbulkwalk"
+    )
     agent = start_snmpd()
     try:
         yield agent

@@ -18,8 +18,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "benchmarks" / "bench_fleet.py"
-NEEDED = ("/usr/sbin/snmpd", "snmpget", "/usr/bin/prometheus-snmp-exporter", "wrk",
-          "/usr/bin/influxd")
+NEEDED = (
+    "/usr/sbin/snmpd",
+    "snmpget",
+    "/usr/bin/prometheus-snmp-exporter",
+    "wrk",
+    "/usr/bin/influxd",
+)
 NUMBER = r"\d+(?:\.\d+)?"
 
 pytestmark = [pytest.mark.integration, pytest.mark.needs(*NEEDED)]  # conftest.py
@@ -30,7 +35,11 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, 
     out = tmp_path_factory.mktemp("bench") / "results.json"
     result = subprocess.run(
         [sys.executable, str(BENCH), "--quick", "--json", str(out)],
-        capture_output=True, text=True, timeout=280, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        cwd=ROOT,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout, json.loads(out.read_text())
@@ -61,8 +70,14 @@ def test_peer_row_has_numbers_and_every_target_answered(
 def test_targets_section_lists_every_target(quick_run: tuple[str, dict[str, object]]) -> None:
     stdout, _ = quick_run
     section = stdout.split("== issue 5 targets ==", 1)[1]
-    for name in ("2x snmp_exporter", "InfluxDB writes <= 10 s", "v3 steady state",
-                 "peak RSS <= 300 MB", "60 s schedule", "dead APs add at most"):
+    for name in (
+        "2x snmp_exporter",
+        "InfluxDB writes <= 10 s",
+        "v3 steady state",
+        "peak RSS <= 300 MB",
+        "60 s schedule",
+        "dead APs add at most",
+    ):
         line = next((ln for ln in section.splitlines() if name in ln), None)
         assert line is not None, f"target {name!r} missing:\n{section}"
         assert re.match(r"\s+(met|MISSED|not shown)\s", line), line
@@ -74,8 +89,12 @@ def test_poll_variants_have_numbers_or_say_why(
     stdout, results = quick_run
     ours = results["ours"]
     assert isinstance(ours, dict)
-    for key, title in (("v2c", "(a) ours v2c, no sink"), ("influx", "(b) ours v2c -> InfluxDB"),
-                       ("v3", "(c) ours v3 authPriv"), ("dead", "    same, 59 dead APs")):
+    for key, title in (
+        ("v2c", "(a) ours v2c, no sink"),
+        ("influx", "(b) ours v2c -> InfluxDB"),
+        ("v3", "(c) ours v3 authPriv"),
+        ("dead", "    same, 59 dead APs"),
+    ):
         row = _row(stdout, title)
         runs = [run for run in ours[key] if not run["skipped"]]
         if not runs:

@@ -67,7 +67,8 @@ def covered_windows(values: list[list[object]]) -> list[Window]:
     by_time: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
     for t, rx, tx, sessions, interval in values:
         by_time[int(t)].append(  # type: ignore[call-overload]
-            (int(interval or 0), int(rx or 0), int(tx or 0), int(sessions or 0)))  # type: ignore[call-overload]
+            (int(interval or 0), int(rx or 0), int(tx or 0), int(sessions or 0))
+        )  # type: ignore[call-overload]
     windows: list[Window] = []
     for t, radios in sorted(by_time.items()):
         intervals = {interval for interval, _, _, _ in radios}
@@ -76,8 +77,13 @@ def covered_windows(values: list[list[object]]) -> list[Window]:
         span = Window(t - intervals.pop(), t, *(sum(r[i] for r in radios) for i in (1, 2, 3)))
         if windows and windows[-1].end == span.start:
             last = windows[-1]
-            span = Window(last.start, span.end, last.rx + span.rx, last.tx + span.tx,
-                          last.sessions + span.sessions)
+            span = Window(
+                last.start,
+                span.end,
+                last.rx + span.rx,
+                last.tx + span.tx,
+                last.sessions + span.sessions,
+            )
             windows[-1] = span
         else:
             windows.append(span)
@@ -85,15 +91,19 @@ def covered_windows(values: list[list[object]]) -> list[Window]:
 
 
 def cli_json(argv: list[str], env: Mapping[str, str]) -> dict[str, Any]:
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, f"{argv[3:]}: {done.stderr[-2000:]}"
     document: dict[str, Any] = json.loads(done.stdout)
     return document
 
 
-def usage_rows(env: Mapping[str, str], start: int, end: int, ap: str | None = None,
-               inventory: Path | None = None) -> dict[str, dict[str, Any]]:
+def usage_rows(
+    env: Mapping[str, str],
+    start: int,
+    end: int,
+    ap: str | None = None,
+    inventory: Path | None = None,
+) -> dict[str, dict[str, Any]]:
     """``pubwifi usage --from start --to end [--ap ap] --json``: rows by AP id."""
     argv = pubwifi("usage", "--from", str(start), "--to", str(end), "--json")
     argv += ["--ap", ap] if ap else []
@@ -101,12 +111,24 @@ def usage_rows(env: Mapping[str, str], start: int, end: int, ap: str | None = No
     return {row["ap"]: row for row in cli_json(argv, env)["aps"]}
 
 
-def truth_rows(env: Mapping[str, str], inventory: Path, start: int, end: int,
-               aps: Sequence[str]) -> dict[str, dict[str, Any]]:
+def truth_rows(
+    env: Mapping[str, str], inventory: Path, start: int, end: int, aps: Sequence[str]
+) -> dict[str, dict[str, Any]]:
     """``pubwifi lab truth --seed SEED --from start --to end --ap ... --json``: rows by AP."""
-    argv = pubwifi("lab", "truth", "--inventory", str(inventory), "--seed", str(SEED),
-                   "--from", str(start), "--to", str(end), "--json",
-                   *(arg for ap in aps for arg in ("--ap", ap)))
+    argv = pubwifi(
+        "lab",
+        "truth",
+        "--inventory",
+        str(inventory),
+        "--seed",
+        str(SEED),
+        "--from",
+        str(start),
+        "--to",
+        str(end),
+        "--json",
+        *(arg for ap in aps for arg in ("--ap", ap)),
+    )
     document = cli_json(argv, env)
     assert (document["from"], document["to"], document["seed"]) == (start, end, SEED)
     return {row["ap"]: row for row in document["aps"]}
@@ -117,13 +139,33 @@ def test_collect_matches_lab_truth_through_outages_and_a_crash(
 ) -> None:
     snmp_port, ssh_port, metrics_port = free_udp_port(), free_port(), free_port()
     inventory_path = tmp_path / "fleet.yaml"
-    env = {**os.environ, **ENV, "PUBWIFI_DATA_DIR": str(tmp_path / "var"),
-           "PUBWIFI_INFLUX_URL": influxd_server.url, "PUBWIFI_METRICS_PORT": str(metrics_port)}
+    env = {
+        **os.environ,
+        **ENV,
+        "PUBWIFI_DATA_DIR": str(tmp_path / "var"),
+        "PUBWIFI_INFLUX_URL": influxd_server.url,
+        "PUBWIFI_METRICS_PORT": str(metrics_port),
+    }
     subprocess.run(
-        pubwifi("inventory", "generate", "--aps", "40", "--seed", "7",
-                "--first-ip", "127.40.0.1", "--snmp-port", str(snmp_port),
-                "--ssh-port", str(ssh_port), "-o", str(inventory_path)),
-        env=env, check=True, capture_output=True,
+        pubwifi(
+            "inventory",
+            "generate",
+            "--aps",
+            "40",
+            "--seed",
+            "7",
+            "--first-ip",
+            "127.40.0.1",
+            "--snmp-port",
+            str(snmp_port),
+            "--ssh-port",
+            str(ssh_port),
+            "-o",
+            str(inventory_path),
+        ),
+        env=env,
+        check=True,
+        capture_output=True,
     )
     inventory = load_inventory(inventory_path)
     answering = [ap for ap in inventory if ap.status.value == "active"]
@@ -133,21 +175,36 @@ def test_collect_matches_lab_truth_through_outages_and_a_crash(
     rebooting, resetting, dead, slow, garbled, cut, swapped = (ap.id for ap in others[:7])
     swap_at = int(time.time()) + 45  # mid-run: new model, radios and counters
     faults = [
-        f"reboot:{rebooting}:every_minutes=1", f"discontinuity:{resetting}:every_minutes=1",
-        f"down:{dead}", f"counter32_wrap:{aruba.id}:wrap_minutes=0.5",
-        f"slow:{slow}:delay_seconds=3", f"malformed:{garbled}", f"truncated:{cut}",
+        f"reboot:{rebooting}:every_minutes=1",
+        f"discontinuity:{resetting}:every_minutes=1",
+        f"down:{dead}",
+        f"counter32_wrap:{aruba.id}:wrap_minutes=0.5",
+        f"slow:{slow}:delay_seconds=3",
+        f"malformed:{garbled}",
+        f"truncated:{cut}",
         f"swapped_to_wifi6:{swapped}:at={swap_at}",
     ]
     lab_log, collect_log = tmp_path / "lab.log", tmp_path / "collect.log"
     restarted_log = tmp_path / "collect-restarted.log"
     lab = start(
-        pubwifi("lab", "--inventory", str(inventory_path), "--seed", str(SEED),
-                "--snmp-port", str(snmp_port), "--ssh-port", str(ssh_port),
-                *[arg for fault in faults for arg in ("--fault", fault)]),
-        env, lab_log,
+        pubwifi(
+            "lab",
+            "--inventory",
+            str(inventory_path),
+            "--seed",
+            str(SEED),
+            "--snmp-port",
+            str(snmp_port),
+            "--ssh-port",
+            str(ssh_port),
+            *[arg for fault in faults for arg in ("--fault", fault)],
+        ),
+        env,
+        lab_log,
     )
-    collect_argv = pubwifi("collect", "--inventory", str(inventory_path), "--interval", "10",
-                           "--timeout", "1")
+    collect_argv = pubwifi(
+        "collect", "--inventory", str(inventory_path), "--interval", "10", "--timeout", "1"
+    )
     try:
         wait_for_line(lab_log, '"lab": "ready"', lab, 60)
         run_started = time.time()
@@ -174,18 +231,21 @@ def test_collect_matches_lab_truth_through_outages_and_a_crash(
         "SELECT rx_bytes, tx_bytes, sessions, interval_s FROM radio_poll GROUP BY ap",
     ):
         windows[series["tags"]["ap"]] = covered_windows(series["values"])  # type: ignore[arg-type,index]
-    with_sessions = {ap.id for ap in inventory
-                     if "sessions" in PROFILES[ap.platform].radios.columns}
+    with_sessions = {
+        ap.id for ap in inventory if "sessions" in PROFILES[ap.platform].radios.columns
+    }
     # `pubwifi usage` over the whole run; an AP whose coverage there is one gap-free span that
     # is exactly its one covered window needs no further usage call
-    whole = usage_rows(env, int(run_started) - 60, int(time.time()) + 5,
-                       inventory=inventory_path)
+    whole = usage_rows(env, int(run_started) - 60, int(time.time()) + 5, inventory=inventory_path)
     usage_of: dict[tuple[str, Window], dict[str, Any]] = {}
     per_span: list[tuple[str, Window]] = []
     for ap_id, spans in windows.items():
         row = whole[ap_id]
         if len(spans) == 1 and (row["first_sample"], row["last_sample"], row["covered_s"]) == (
-                spans[0].start, spans[0].end, spans[0].end - spans[0].start):
+            spans[0].start,
+            spans[0].end,
+            spans[0].end - spans[0].start,
+        ):
             usage_of[ap_id, spans[0]] = row
         else:
             per_span += [(ap_id, w) for w in spans]
@@ -195,16 +255,20 @@ def test_collect_matches_lab_truth_through_outages_and_a_crash(
         for w in spans:
             by_span[w.start, w.end].append(ap_id)
     with ThreadPoolExecutor(max_workers=2) as pool:  # two cores: two CLI processes at a time
-        span_usage = pool.map(lambda job: usage_rows(env, job[1].start, job[1].end, job[0]),
-                              per_span)
+        span_usage = pool.map(
+            lambda job: usage_rows(env, job[1].start, job[1].end, job[0]), per_span
+        )
         truths = pool.map(
             lambda item: truth_rows(env, inventory_path, item[0][0], item[0][1], item[1]),
-            by_span.items())
+            by_span.items(),
+        )
         for (ap_id, w), rows in zip(per_span, span_usage, strict=True):
             usage_of[ap_id, w] = rows[ap_id]
-        truth_of = {(ap_id, span): rows[ap_id]
-                    for (span, ap_ids), rows in zip(by_span.items(), truths, strict=True)
-                    for ap_id in ap_ids}
+        truth_of = {
+            (ap_id, span): rows[ap_id]
+            for (span, ap_ids), rows in zip(by_span.items(), truths, strict=True)
+            for ap_id in ap_ids
+        }
 
     compared = across_crash = sessions_compared = sessions_seen = 0
     for (ap_id, w), row in sorted(usage_of.items(), key=lambda i: (i[0][0], i[0][1].start)):
@@ -217,7 +281,10 @@ def test_collect_matches_lab_truth_through_outages_and_a_crash(
         # ... and that is what the lab carried in it: bytes each way, and new sessions where
         # the platform has a session counter (elsewhere there is nothing to count)
         assert (row["rx_bytes"], row["tx_bytes"]) == (truth["bytes_in"], truth["bytes_out"]), (
-            where, row, truth)
+            where,
+            row,
+            truth,
+        )
         if ap_id in with_sessions:
             assert row["sessions"] == truth["sessions"], (where, row, truth)
             sessions_compared += 1
@@ -234,8 +301,10 @@ def test_collect_matches_lab_truth_through_outages_and_a_crash(
     # the model opens ~0.001 sessions a second per AP, so most of these spans carry none (the
     # acceptance test checks non-zero session counts since boot); the count is exact either way
     assert sessions_compared >= 3, sessions_compared
-    print(f"compared {compared} spans ({len(per_span)} of APs with gaps), {sessions_compared} "
-          f"with a session counter ({sessions_seen} sessions)")
+    print(
+        f"compared {compared} spans ({len(per_span)} of APs with gaps), {sessions_compared} "
+        f"with a session counter ({sessions_seen} sessions)"
+    )
     # polls made while InfluxDB was down, and before the crash, arrived from the spool: every
     # answering AP has a point for (nearly) every cycle of both runs (8 cycles in all)
     counts = {

@@ -77,8 +77,10 @@ FAULTS = {  # role -> --fault rule (the AP id is filled in)
     **{f"swapped/{p}": (p, "swapped_to_wifi6:{ap}") for p in PLATFORMS},
 }
 #: Wi-Fi 6E/7 APs (6 GHz radio), read over SNMPv3 authPriv: a 64-bit and a 32-bit-only platform
-WIFI_6GHZ = {"cisco_ios_ap/wifi6e": ("cisco_ios_ap", "wifi6e"),
-             "aruba_instant/wifi7": ("aruba_instant", "wifi7")}
+WIFI_6GHZ = {
+    "cisco_ios_ap/wifi6e": ("cisco_ios_ap", "wifi6e"),
+    "aruba_instant/wifi7": ("aruba_instant", "wifi7"),
+}
 ROLES = [
     *(Role(f"{p}/{v}", p, v) for p in PLATFORMS for v in VERSIONS),
     *(Role(name, platform, "3", standard) for name, (platform, standard) in WIFI_6GHZ.items()),
@@ -134,12 +136,24 @@ class Snmp:
     port: int
     conf_dirs: dict[str, Path]
 
-    def run(self, tool: str, ap: LabAp, oids: Sequence[str], timeout: float = 1,
-            retries: int = 0) -> subprocess.CompletedProcess[str]:
-        argv = [tool, "-On", "-Oe", "-Ot", "-t", str(timeout), "-r", str(retries),
-                f"{ap.address}:{self.port}", *oids]
-        return netsnmp.run(argv, self.conf_dirs[ap.snmp_version],
-                           timeout=timeout * (retries + 1) + 10)
+    def run(
+        self, tool: str, ap: LabAp, oids: Sequence[str], timeout: float = 1, retries: int = 0
+    ) -> subprocess.CompletedProcess[str]:
+        argv = [
+            tool,
+            "-On",
+            "-Oe",
+            "-Ot",
+            "-t",
+            str(timeout),
+            "-r",
+            str(retries),
+            f"{ap.address}:{self.port}",
+            *oids,
+        ]
+        return netsnmp.run(
+            argv, self.conf_dirs[ap.snmp_version], timeout=timeout * (retries + 1) + 10
+        )
 
     def get(self, ap: LabAp, oids: Sequence[str], timeout: float = 1) -> dict[str, Varbind]:
         done = self.run("snmpget", ap, oids, timeout)
@@ -159,16 +173,24 @@ class Snmp:
         asked for; that is the end of the walk, not a value."""
         done = self.run("snmpbulkwalk", ap, [oid])
         assert done.returncode == 0, f"snmpbulkwalk {ap.id} {oid}: {done.stderr}"
-        return {vb.oid[len(oid) + 1:]: vb for vb in parse_varbinds(done.stdout)
-                if vb.oid.startswith(oid + ".") and vb.type != "NoSuch"}
+        return {
+            vb.oid[len(oid) + 1 :]: vb
+            for vb in parse_varbinds(done.stdout)
+            if vb.oid.startswith(oid + ".") and vb.type != "NoSuch"
+        }
 
 
 def write_snmp_conf(directory: Path, version: str) -> Path:
     """The lab's credentials for ``version`` in ``directory``/snmp.conf (:mod:`netsnmp`)."""
     credentials: netsnmp.Credentials = (
-        netsnmp.V2c(LAB_ENV["PUBWIFI_SNMP_COMMUNITY"]) if version == "2c" else netsnmp.V3(
-            LAB_ENV["PUBWIFI_SNMP_V3_USER"], LAB_ENV["PUBWIFI_SNMP_V3_AUTH_KEY"],
-            LAB_ENV["PUBWIFI_SNMP_V3_PRIV_KEY"]))
+        netsnmp.V2c(LAB_ENV["PUBWIFI_SNMP_COMMUNITY"])
+        if version == "2c"
+        else netsnmp.V3(
+            LAB_ENV["PUBWIFI_SNMP_V3_USER"],
+            LAB_ENV["PUBWIFI_SNMP_V3_AUTH_KEY"],
+            LAB_ENV["PUBWIFI_SNMP_V3_PRIV_KEY"],
+        )
+    )
     return netsnmp.write_client_conf(directory, credentials)
 
 
@@ -191,8 +213,13 @@ class Lab:
         return self.inventory[role]
 
 
-def start_lab(tmp: Path, roles: Sequence[Role], faults: dict[str, str], first_ip: str,
-              snmp: Snmp | None = None) -> Lab:
+def start_lab(
+    tmp: Path,
+    roles: Sequence[Role],
+    faults: dict[str, str],
+    first_ip: str,
+    snmp: Snmp | None = None,
+) -> Lab:
     snmp_port, ssh_port = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
     inventory = build_inventory(tmp / "inventory.yaml", roles, snmp_port, ssh_port, first_ip)
     rules = [rule.format(ap=inventory[role].id) for role, rule in faults.items()]
@@ -204,8 +231,12 @@ def start_lab(tmp: Path, roles: Sequence[Role], faults: dict[str, str], first_ip
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """One lab process for the module: every platform x version, plus one AP per fault."""
-    running = start_lab(tmp_path_factory.mktemp("lab"), ROLES,
-                        {role: rule for role, (_, rule) in FAULTS.items()}, "127.61.0.1")
+    running = start_lab(
+        tmp_path_factory.mktemp("lab"),
+        ROLES,
+        {role: rule for role, (_, rule) in FAULTS.items()},
+        "127.61.0.1",
+    )
     try:
         yield running
     finally:
@@ -215,13 +246,15 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 def radios(lab: Lab, ap: LabAp) -> dict[str, str]:
     """The AP's radio rows as the profile finds them: {row index: band} (wired left out)."""
     spec = PROFILES[ap.platform].radios
-    selected = [i for i, vb in lab.snmp.walk(ap, spec.select.oid).items()
-                if vb.value in spec.select_values]
+    selected = [
+        i for i, vb in lab.snmp.walk(ap, spec.select.oid).items() if vb.value in spec.select_values
+    ]
     assert spec.band is not None
     named = lab.snmp.walk(ap, spec.band.oid)
     bands = {i: spec.band_map.get(str(named[i].value), spec.band_map.get("*")) for i in selected}
     found: dict[str, str] = {
-        i: band for i, band in bands.items() if band is not None and band != "wired"}
+        i: band for i, band in bands.items() if band is not None and band != "wired"
+    }
     assert found, f"{ap.id}: no radio rows"
     return found
 
@@ -241,13 +274,22 @@ CASES = [f"{p}/{v}" for p in PLATFORMS for v in VERSIONS]
 
 
 PROFILE_TYPES = {  # profile type -> what net-snmp may print ("gauge" also names levels)
-    "counter32": {"Counter32"}, "counter64": {"Counter64"}, "timeticks": {"Timeticks"},
-    "string": {"STRING"}, "gauge": {"Gauge32", "INTEGER", "Counter32"},
+    "counter32": {"Counter32"},
+    "counter64": {"Counter64"},
+    "timeticks": {"Timeticks"},
+    "string": {"STRING"},
+    "gauge": {"Gauge32", "INTEGER", "Counter32"},
 }
 LAB_TYPES = {  # platform data type -> what net-snmp prints
-    "integer": {"INTEGER"}, "gauge": {"Gauge32"}, "counter32": {"Counter32"},
-    "counter64": {"Counter64"}, "timeticks": {"Timeticks"}, "string": {"STRING"},
-    "oid": {"OID"}, "bytes": {"Hex-STRING", "STRING"}, "ipaddress": {"IpAddress"},
+    "integer": {"INTEGER"},
+    "gauge": {"Gauge32"},
+    "counter32": {"Counter32"},
+    "counter64": {"Counter64"},
+    "timeticks": {"Timeticks"},
+    "string": {"STRING"},
+    "oid": {"OID"},
+    "bytes": {"Hex-STRING", "STRING"},
+    "ipaddress": {"IpAddress"},
 }
 
 
@@ -356,8 +398,9 @@ class CounterRead:
     sessions: int | None = None  # sum over radios of the association counters, where there are
 
 
-def read_counters(lab: Lab, ap: LabAp, rows: Sequence[str], extra: Sequence[str] = ()
-                  ) -> CounterRead:
+def read_counters(
+    lab: Lab, ap: LabAp, rows: Sequence[str], extra: Sequence[str] = ()
+) -> CounterRead:
     """sysUpTime, every radio's rx/tx octet counter and (where the profile has one) its
     session counter, in ONE snmpget."""
     columns = PROFILES[ap.platform].radios.columns
@@ -366,8 +409,14 @@ def read_counters(lab: Lab, ap: LabAp, rows: Sequence[str], extra: Sequence[str]
     sessions = [column(columns["sessions"], r) for r in rows] if "sessions" in columns else []
     wall, got = lab.snmp.timed_get(ap, [SYS_UPTIME, *rx, *tx, *sessions, *extra])
     boot, second = device_second(wall, got[SYS_UPTIME].value)
-    return CounterRead(second, boot, sum(got[o].value for o in rx), sum(got[o].value for o in tx),
-                       got, sum(got[o].value for o in sessions) if sessions else None)
+    return CounterRead(
+        second,
+        boot,
+        sum(got[o].value for o in rx),
+        sum(got[o].value for o in tx),
+        got,
+        sum(got[o].value for o in sessions) if sessions else None,
+    )
 
 
 def counter_modulus(ap: LabAp) -> int:
@@ -385,8 +434,9 @@ def two_reads(lab: Lab) -> dict[str, tuple[CounterRead, CounterRead]]:
     rows = {role: sorted(radios(lab, lab.ap(role))) for role in COUNTER_CASES}
     first = {role: read_counters(lab, lab.ap(role), rows[role]) for role in COUNTER_CASES}
     time.sleep(3)  # the interval being measured, not a synchronisation
-    return {role: (first[role], read_counters(lab, lab.ap(role), rows[role]))
-            for role in COUNTER_CASES}
+    return {
+        role: (first[role], read_counters(lab, lab.ap(role), rows[role])) for role in COUNTER_CASES
+    }
 
 
 @pytest.mark.parametrize("role", COUNTER_CASES)
@@ -420,17 +470,31 @@ def test_counters_advance_exactly_as_lab_truth_says(
 
 SSH_CONFIG: dict[str, Any] = {  # (radio name, channel, dBm) -> commands; SSID renamed in each
     "cisco_ios_ap": lambda name, ch, dbm: [
-        f"interface {name}", f"channel {ch}", f"power local {dbm}", "exit",
-        "no dot11 ssid Seoul_Free_WiFi", "dot11 ssid Seoul_Free_WiFi_2", "vlan 300"],
+        f"interface {name}",
+        f"channel {ch}",
+        f"power local {dbm}",
+        "exit",
+        "no dot11 ssid Seoul_Free_WiFi",
+        "dot11 ssid Seoul_Free_WiFi_2",
+        "vlan 300",
+    ],
     "aruba_instant": lambda name, ch, dbm: [
-        "wlan ssid-profile Seoul_Free_WiFi", "essid Seoul_Free_WiFi_2", "vlan 300", "exit",
-        f"a-channel {ch} {dbm}"],
+        "wlan ssid-profile Seoul_Free_WiFi",
+        "essid Seoul_Free_WiFi_2",
+        "vlan 300",
+        "exit",
+        f"a-channel {ch} {dbm}",
+    ],
     "mikrotik_routeros": lambda name, ch, dbm: [
         f"/interface wireless set [find name={name}] frequency={5000 + 5 * ch} tx-power={dbm}",
-        "/interface wireless set [find name=wlan1] ssid=Seoul_Free_WiFi_2 vlan-id=300"],
+        "/interface wireless set [find name=wlan1] ssid=Seoul_Free_WiFi_2 vlan-id=300",
+    ],
     "net-snmp": lambda name, ch, dbm: [
-        f"hostapd_cli -i {name} set channel {ch}", f"iw dev {name} set txpower fixed {dbm}00",
-        "hostapd_cli -i wlan0 set ssid Seoul_Free_WiFi_2", "hostapd_cli save_config"],
+        f"hostapd_cli -i {name} set channel {ch}",
+        f"iw dev {name} set txpower fixed {dbm}00",
+        "hostapd_cli -i wlan0 set ssid Seoul_Free_WiFi_2",
+        "hostapd_cli save_config",
+    ],
 }
 SSH_READ = {  # the "show version" equivalent, and the configuration dump
     "cisco_ios_ap": ("show version", "show running-config"),
@@ -440,18 +504,25 @@ SSH_READ = {  # the "show version" equivalent, and the configuration dump
 }
 
 
-def netmiko(lab: Lab, ap: LabAp, known_hosts: Path, key_of: str | None = None,
-            **extra: Any) -> Any:
+def netmiko(lab: Lab, ap: LabAp, known_hosts: Path, key_of: str | None = None, **extra: Any) -> Any:
     """netmiko's ConnectHandler with strict host-key checking against a known_hosts file that
     holds the key of AP ``key_of`` (default: ``ap`` itself) for ``ap``'s address."""
     line = known_hosts_line(ap.address, lab.inventory.ssh_port, key_of or ap.id, SEED)
     known_hosts.write_text(line + "\n")
     return ConnectHandler(
-        device_type=NETMIKO_DEVICE_TYPES[ap.platform], host=ap.address,
-        port=lab.inventory.ssh_port, username=LAB_ENV["PUBWIFI_SSH_USER"],
-        password=LAB_ENV["PUBWIFI_SSH_PASSWORD"], secret=LAB_ENV["PUBWIFI_SSH_PASSWORD"],
-        ssh_strict=True, system_host_keys=False, alt_host_keys=True,
-        alt_key_file=str(known_hosts), allow_agent=False, use_keys=False, fast_cli=True,
+        device_type=NETMIKO_DEVICE_TYPES[ap.platform],
+        host=ap.address,
+        port=lab.inventory.ssh_port,
+        username=LAB_ENV["PUBWIFI_SSH_USER"],
+        password=LAB_ENV["PUBWIFI_SSH_PASSWORD"],
+        secret=LAB_ENV["PUBWIFI_SSH_PASSWORD"],
+        ssh_strict=True,
+        system_host_keys=False,
+        alt_host_keys=True,
+        alt_key_file=str(known_hosts),
+        allow_agent=False,
+        use_keys=False,
+        fast_cli=True,
         **extra,
     )
 
@@ -463,8 +534,11 @@ def test_netmiko_reads_configures_saves_and_snmp_sees_the_change(
     ap = lab.ap(f"{platform}/ssh")
     columns = PROFILES[platform].radios.columns
     five = next(i for i, band in radios(lab, ap).items() if band == "5GHz")
-    name = lab.snmp.get(ap, [f"{IF_NAME}.{five}"])[f"{IF_NAME}.{five}"].value if (
-        platform != "aruba_instant") else ""
+    name = (
+        lab.snmp.get(ap, [f"{IF_NAME}.{five}"])[f"{IF_NAME}.{five}"].value
+        if (platform != "aruba_instant")
+        else ""
+    )
     channel = 149
     if "channel" in columns:
         before = channel_number(platform, lab.snmp.get(ap, [column(columns["channel"], five)]))
@@ -571,8 +645,9 @@ def test_discontinuity_restarts_counters_but_not_uptime(lab: Lab) -> None:
     before = read_counters(lab, ap, rows, marks)
     mark = before.raw[marks[0]].value
     assert mark > 0 and all(before.raw[m].value == mark for m in marks)
-    after = wait_for(lambda: read_counters(lab, ap, rows, marks),
-                     lambda r: r.raw[marks[0]].value != mark, 8)
+    after = wait_for(
+        lambda: read_counters(lab, ap, rows, marks), lambda r: r.raw[marks[0]].value != mark, 8
+    )
     assert after.boot == before.boot  # no reboot
     assert after.raw[SYS_UPTIME].value > before.raw[SYS_UPTIME].value
     restarted = before.boot + after.raw[marks[0]].value // 100
@@ -589,8 +664,13 @@ def test_ssh_login_failure_is_an_authentication_error(lab: Lab, tmp_path: Path) 
 def test_hanging_ssh_session_makes_netmiko_time_out(lab: Lab, tmp_path: Path) -> None:
     started = time.monotonic()
     with pytest.raises((ReadTimeout, NetmikoTimeoutException)):
-        netmiko(lab, lab.ap("ssh_hangs"), tmp_path / "known_hosts",
-                read_timeout_override=2, conn_timeout=3)
+        netmiko(
+            lab,
+            lab.ap("ssh_hangs"),
+            tmp_path / "known_hosts",
+            read_timeout_override=2,
+            conn_timeout=3,
+        )
     assert time.monotonic() - started < 30
 
 
@@ -617,7 +697,8 @@ def test_swapped_ap_reports_the_vendors_wifi6_model(lab: Lab, platform: str) -> 
     if platform != "aruba_instant":  # aruba's radio rows are not ifIndex: its ifTable rows are
         rates = lab.snmp.get(ap, [f"{speed}.{i}" for i in found])
         assert {band: rates[f"{speed}.{i}"].value // scale for i, band in found.items()} == (
-            new.radios)
+            new.radios
+        )
     # swapped at the lab's start: uptime (and the counters) restarted then
     assert swapped[SYS_UPTIME].value / 100 <= time.time() - lab.process.spawned_at + 1
 
@@ -640,12 +721,18 @@ def test_counter32_wrap_is_seen_by_the_client(lab: Lab, tmp_path: Path) -> None:
     roles = [Role("wrap", "aruba_instant", "3")]
     inventory = build_inventory(tmp_path / "probe.yaml", roles, 1, 1, "127.62.0.1")
     minutes = wrap_minutes_for(inventory.path, inventory["wrap"].id, 5)
-    wrapped = start_lab(tmp_path, roles, {"wrap": f"counter32_wrap:{{ap}}:wrap_minutes={minutes}"},
-                        "127.62.0.1", lab.snmp)
+    wrapped = start_lab(
+        tmp_path,
+        roles,
+        {"wrap": f"counter32_wrap:{{ap}}:wrap_minutes={minutes}"},
+        "127.62.0.1",
+        lab.snmp,
+    )
     try:
         ap = wrapped.ap("wrap")
-        uplink = next(i for i, vb in wrapped.snmp.walk(ap, "1.3.6.1.2.1.2.2.1.3").items()
-                      if vb.value == 6)  # ethernetCsmacd: receives what the radios send
+        uplink = next(
+            i for i, vb in wrapped.snmp.walk(ap, "1.3.6.1.2.1.2.2.1.3").items() if vb.value == 6
+        )  # ethernetCsmacd: receives what the radios send
         oid = f"{IF_IN}.{uplink}"
 
         def read() -> tuple[int, int]:

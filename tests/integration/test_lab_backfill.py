@@ -32,7 +32,11 @@ SECRETS = {
 def pubwifi(*args: str, env: dict[str, str]) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "collector.cli", *args],
-        env=env, capture_output=True, text=True, timeout=240, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
@@ -53,16 +57,17 @@ def per_ap(client: InfluxQL, measurement: str, start: int, end: int) -> dict[str
 
 def test_backfill_two_days_equals_truth(influxd_server: Server, tmp_path: Path) -> None:
     env = {
-        **os.environ, **SECRETS,
+        **os.environ,
+        **SECRETS,
         "PUBWIFI_DATA_DIR": str(tmp_path / "var"),
         "PUBWIFI_INFLUX_URL": influxd_server.url,
         "PUBWIFI_INFLUX_DATABASE": "pubwifi",
     }
     inventory = tmp_path / "inventory.yaml"
-    pubwifi("inventory", "generate", "--aps", "20", "-o", str(inventory), "--seed", "11",
-            env=env)
-    out = pubwifi("lab", "backfill", "--inventory", str(inventory), "--days", "2",
-                  "--until", UNTIL, env=env)
+    pubwifi("inventory", "generate", "--aps", "20", "-o", str(inventory), "--seed", "11", env=env)
+    out = pubwifi(
+        "lab", "backfill", "--inventory", str(inventory), "--days", "2", "--until", UNTIL, env=env
+    )
     summary = json.loads(out.strip().splitlines()[-1])
     start, end = summary["from"], summary["to"]
     assert end - start == 2 * 86_400 and summary["spooled_left"] == 0
@@ -70,8 +75,20 @@ def test_backfill_two_days_equals_truth(influxd_server: Server, tmp_path: Path) 
     assert summary["rollup"]["hours"] >= 48 and summary["rollup"]["too_long"] == 0
     assert summary["incomplete_aps"] == 0
     assert set(summary["deltas"]) <= {"first_sample", "ok", "wrap"}
-    truth = json.loads(pubwifi("lab", "truth", "--inventory", str(inventory), "--from",
-                               str(start), "--to", str(end), "--json", env=env))
+    truth = json.loads(
+        pubwifi(
+            "lab",
+            "truth",
+            "--inventory",
+            str(inventory),
+            "--from",
+            str(start),
+            "--to",
+            str(end),
+            "--json",
+            env=env,
+        )
+    )
     client = InfluxQL(influxd_server.url, "pubwifi")
     polls = per_ap(client, "radio_poll", start, end)
     # Hourly points are stamped at the hour's start: the window's hours start before ``end``.

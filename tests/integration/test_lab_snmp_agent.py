@@ -69,8 +69,9 @@ def _view(ip: str, name: str, number: int, boot: float) -> StaticMibView:
         IF_NUMBER: Value(SnmpType.INTEGER, 2 + number),
         IF_IN_OCTETS_1: Value(SnmpType.COUNTER32, 4_000_000_000 + number),
         IF_HC_IN_OCTETS_1: Value(SnmpType.COUNTER64, 2**40 * number + 7),
-        (*IP_AD_ENT_ADDR, *map(int, ip.split("."))): Value(SnmpType.IP_ADDRESS,
-                                                          socket.inet_aton(ip)),
+        (*IP_AD_ENT_ADDR, *map(int, ip.split("."))): Value(
+            SnmpType.IP_ADDRESS, socket.inet_aton(ip)
+        ),
     }
     return StaticMibView(entries)
 
@@ -129,9 +130,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     with pytest.MonkeyPatch.context() as mp:
         for key, value in TEST_ENV.items():
             mp.setenv(key, value)
-        v3 = SnmpV3Auth("lab-v3", SecretRef("PUBWIFI_SNMP_V3_USER"), SnmpAuthProtocol.SHA256,
-                        SecretRef("PUBWIFI_SNMP_V3_AUTH_KEY"), SnmpPrivProtocol.AES128,
-                        SecretRef("PUBWIFI_SNMP_V3_PRIV_KEY"))
+        v3 = SnmpV3Auth(
+            "lab-v3",
+            SecretRef("PUBWIFI_SNMP_V3_USER"),
+            SnmpAuthProtocol.SHA256,
+            SecretRef("PUBWIFI_SNMP_V3_AUTH_KEY"),
+            SnmpPrivProtocol.AES128,
+            SecretRef("PUBWIFI_SNMP_V3_PRIV_KEY"),
+        )
         user = usm_user(v3)
         v2c = community(SnmpV2cAuth("lab-v2c", SecretRef("PUBWIFI_SNMP_COMMUNITY")))
     boot = time.time() - 86_400
@@ -139,8 +145,15 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     devices = {}
     for n in range(1, 7):
         ip = f"127.20.0.{n}"
-        devices[ip] = AgentDevice(f"AP-TEST-{n:03d}", _view(ip, f"ap-{n}", n, boot), boot,
-                                  v2c, user, faults.get(n), slow_seconds=SLOW_SECONDS)
+        devices[ip] = AgentDevice(
+            f"AP-TEST-{n:03d}",
+            _view(ip, f"ap-{n}", n, boot),
+            boot,
+            v2c,
+            user,
+            faults.get(n),
+            slow_seconds=SLOW_SECONDS,
+        )
     agent = SnmpAgent(lambda ip, port: devices.get(ip), host="0.0.0.0", port=0)
     runner = _AgentThread(agent)
     runner.start()
@@ -150,25 +163,45 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         runner.stop()
 
 
-def _argv(lab: Lab, tool: str, ip: str, options: list[str], *oids: Oid,
-          timeout: float = 1) -> list[str]:
-    return [tool, "-On", "-r", "0", "-t", str(timeout), *options, f"udp:{ip}:{lab.port}",
-            *map(_dotted, oids)]
+def _argv(
+    lab: Lab, tool: str, ip: str, options: list[str], *oids: Oid, timeout: float = 1
+) -> list[str]:
+    return [
+        tool,
+        "-On",
+        "-r",
+        "0",
+        "-t",
+        str(timeout),
+        *options,
+        f"udp:{ip}:{lab.port}",
+        *map(_dotted, oids),
+    ]
 
 
-def _run(lab: Lab, tool: str, ip: str, auth: netsnmp.Credentials, *oids: Oid,
-         options: tuple[str, ...] = (), timeout: float = 1) -> subprocess.CompletedProcess[str]:
+def _run(
+    lab: Lab,
+    tool: str,
+    ip: str,
+    auth: netsnmp.Credentials,
+    *oids: Oid,
+    options: tuple[str, ...] = (),
+    timeout: float = 1,
+) -> subprocess.CompletedProcess[str]:
     """``tool`` with ``auth`` from its snmp.conf; ``options`` are other client flags."""
-    return netsnmp.run(_argv(lab, tool, ip, list(options), *oids, timeout=timeout),
-                       lab.conf(auth), timeout=60)
+    return netsnmp.run(
+        _argv(lab, tool, ip, list(options), *oids, timeout=timeout), lab.conf(auth), timeout=60
+    )
 
 
 def _v2c(community_text: str = TEST_ENV["PUBWIFI_SNMP_COMMUNITY"]) -> netsnmp.V2c:
     return netsnmp.V2c(community_text)
 
 
-def _v3(auth: str = TEST_ENV["PUBWIFI_SNMP_V3_AUTH_KEY"],
-        priv: str = TEST_ENV["PUBWIFI_SNMP_V3_PRIV_KEY"]) -> netsnmp.V3:
+def _v3(
+    auth: str = TEST_ENV["PUBWIFI_SNMP_V3_AUTH_KEY"],
+    priv: str = TEST_ENV["PUBWIFI_SNMP_V3_PRIV_KEY"],
+) -> netsnmp.V3:
     return netsnmp.V3(TEST_ENV["PUBWIFI_SNMP_V3_USER"], auth, priv)
 
 
@@ -202,8 +235,15 @@ def _check_uptime(printed: str, lab: Lab, ip: str) -> None:
 def test_snmpget_sees_its_own_device(lab: Lab, ip: str, version: str) -> None:
     auth = _v2c() if version == "v2c" else _v3()
     expected = _expected_lines(lab, ip)
-    oids = [SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME, SYS_NAME, IF_NUMBER, IF_IN_OCTETS_1,
-            IF_HC_IN_OCTETS_1]
+    oids = [
+        SYS_DESCR,
+        SYS_OBJECT_ID,
+        SYS_UPTIME,
+        SYS_NAME,
+        IF_NUMBER,
+        IF_IN_OCTETS_1,
+        IF_HC_IN_OCTETS_1,
+    ]
     result = _run(lab, "snmpget", ip, auth, *oids)
     assert result.returncode == 0, result.stderr
     got = _parse(result.stdout)
@@ -259,9 +299,11 @@ def test_fault_slow_answers_only_a_patient_client(lab: Lab) -> None:
     started = time.monotonic()
     conf = lab.conf(_v2c())
     cmd = netsnmp.checked_argv(
-        _argv(lab, "snmpget", "127.20.0.4", [], SYS_NAME, timeout=SLOW_SECONDS + 2), conf)
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          env=netsnmp.client_env(conf)) as patient:
+        _argv(lab, "snmpget", "127.20.0.4", [], SYS_NAME, timeout=SLOW_SECONDS + 2), conf
+    )
+    with subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=netsnmp.client_env(conf)
+    ) as patient:
         # While ap-4's answer waits, other devices answer at once: SLOW blocks nobody else.
         other = _run(lab, "snmpget", "127.20.0.1", _v2c(), SYS_NAME)
         assert other.returncode == 0 and patient.poll() is None
@@ -285,8 +327,9 @@ def test_fault_malformed_or_truncated_gives_no_value(lab: Lab, ip: str, version:
 
 
 def test_replies_come_from_the_destination_address(lab: Lab) -> None:
-    request = v2c_request(TEST_ENV["PUBWIFI_SNMP_COMMUNITY"].encode(),
-                          request_pdu(GET_REQUEST, 4242, [SYS_NAME]))
+    request = v2c_request(
+        TEST_ENV["PUBWIFI_SNMP_COMMUNITY"].encode(), request_pdu(GET_REQUEST, 4242, [SYS_NAME])
+    )
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
         client.settimeout(2)
         client.bind(("127.0.0.1", 0))

@@ -46,16 +46,34 @@ from collector.snmp.gufo_backend import GufoEngine
 pytestmark = pytest.mark.integration
 __all__ = ["snmpd_agent"]  # the fixture, imported explicitly
 
-SITE = Site("S1", "t", District("11110", "Jongno-gu", "종로구"), "Sajik-dong", 37.57, 126.98,
-            Mount.PARK, Footfall.LOW)
+SITE = Site(
+    "S1",
+    "t",
+    District("11110", "Jongno-gu", "종로구"),
+    "Sajik-dong",
+    37.57,
+    126.98,
+    Mount.PARK,
+    Footfall.LOW,
+)
 SSH = SshAuth("ssh", SecretRef("PUBWIFI_SSH_USER"), None, None, KnownHostsPolicy.STRICT, None)
 V2C = SnmpV2cAuth("v2c", SecretRef("PUBWIFI_SNMP_COMMUNITY"))
-V3 = SnmpV3Auth("v3", SecretRef("PUBWIFI_SNMP_V3_USER"), SnmpAuthProtocol.SHA256,
-                SecretRef("PUBWIFI_SNMP_V3_AUTH_KEY"), SnmpPrivProtocol.AES128,
-                SecretRef("PUBWIFI_SNMP_V3_PRIV_KEY"))
-V3_WRONG = SnmpV3Auth("v3-wrong", SecretRef("PUBWIFI_SNMP_V3_USER"), SnmpAuthProtocol.SHA256,
-                      SecretRef("WRONG_AUTH_KEY"), SnmpPrivProtocol.AES128,
-                      SecretRef("PUBWIFI_SNMP_V3_PRIV_KEY"))
+V3 = SnmpV3Auth(
+    "v3",
+    SecretRef("PUBWIFI_SNMP_V3_USER"),
+    SnmpAuthProtocol.SHA256,
+    SecretRef("PUBWIFI_SNMP_V3_AUTH_KEY"),
+    SnmpPrivProtocol.AES128,
+    SecretRef("PUBWIFI_SNMP_V3_PRIV_KEY"),
+)
+V3_WRONG = SnmpV3Auth(
+    "v3-wrong",
+    SecretRef("PUBWIFI_SNMP_V3_USER"),
+    SnmpAuthProtocol.SHA256,
+    SecretRef("WRONG_AUTH_KEY"),
+    SnmpPrivProtocol.AES128,
+    SecretRef("PUBWIFI_SNMP_V3_PRIV_KEY"),
+)
 IF_HC_IN = "1.3.6.1.2.1.31.1.1.1.6"
 IF_HC_OUT = "1.3.6.1.2.1.31.1.1.1.10"
 DEADLINE = 1.0
@@ -64,9 +82,18 @@ PUBWIFI = str(Path(sys.executable).with_name("pubwifi"))
 
 def ap(ap_id: str, address: str, auth: SnmpAuth, port: int) -> AccessPoint:
     return AccessPoint(
-        id=ap_id, site=SITE, address=ipaddress.IPv4Address(address), platform="net-snmp",
-        model="generic", standard=WifiStandard.WIFI5, installed=None, status=Lifecycle.ACTIVE,
-        snmp_auth=auth, ssh_auth=SSH, snmp_port=port, ssh_port=22,
+        id=ap_id,
+        site=SITE,
+        address=ipaddress.IPv4Address(address),
+        platform="net-snmp",
+        model="generic",
+        standard=WifiStandard.WIFI5,
+        installed=None,
+        status=Lifecycle.ACTIVE,
+        snmp_auth=auth,
+        ssh_auth=SSH,
+        snmp_port=port,
+        ssh_port=22,
     )
 
 
@@ -78,15 +105,17 @@ def silent_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-def poll(agent: Snmpd, aps: list[AccessPoint], cycles: int = 1,
-         engine: GufoEngine | None = None) -> list[list[Sample]]:
+def poll(
+    agent: Snmpd, aps: list[AccessPoint], cycles: int = 1, engine: GufoEngine | None = None
+) -> list[list[Sample]]:
     environ = {**agent.environ(), "WRONG_AUTH_KEY": "not-the-password"}
 
     async def run() -> list[list[Sample]]:
         nonlocal engine
         engine = engine or GufoEngine(request_timeout=DEADLINE / 2, retries=1, max_sessions=100)
-        runner = Runner(engine, load_profiles(), RunnerOptions(deadline_s=DEADLINE),
-                        environ=environ)
+        runner = Runner(
+            engine, load_profiles(), RunnerOptions(deadline_s=DEADLINE), environ=environ
+        )
         results = []
         for _ in range(cycles):
             sink = ListSink()
@@ -137,7 +166,8 @@ def test_dead_ap_times_out_without_delaying_others(snmpd_agent: Snmpd, silent_po
 
 
 def test_past_the_session_cap_v2c_sessions_are_re_aimed_and_read_the_right_agent(
-    snmpd_agent: Snmpd, silent_port: int,
+    snmpd_agent: Snmpd,
+    silent_port: int,
 ) -> None:
     """No session kept: idle v2c sessions serve the next APs; a dead AP's is never reused."""
     aps = [ap(f"V2C-{i}", f"127.30.0.{i}", V2C, snmpd_agent.port) for i in range(1, 7)]
@@ -157,7 +187,8 @@ def test_past_the_session_cap_v2c_sessions_are_re_aimed_and_read_the_right_agent
 
 
 def test_a_re_aimed_session_talks_only_to_its_new_peer(
-    snmpd_agent: Snmpd, silent_port: int,
+    snmpd_agent: Snmpd,
+    silent_port: int,
 ) -> None:
     """connect() moves gufo's socket: pointed at a silent port the same session times out."""
     from collector.snmp.engine import SnmpPollError, SnmpTarget, resolve_credentials
@@ -168,13 +199,16 @@ def test_a_re_aimed_session_talks_only_to_its_new_peer(
         engine = GufoEngine(request_timeout=0.3, retries=0, max_sessions=0)
         creds = resolve_credentials(V2C, environ)
         outcomes = []
-        for key, address, port in (("A", "127.30.0.1", snmpd_agent.port),
-                                   ("B", "127.30.0.9", silent_port),
-                                   ("C", "127.30.0.2", snmpd_agent.port),
-                                   ("D", "127.30.0.3", snmpd_agent.port)):
+        for key, address, port in (
+            ("A", "127.30.0.1", snmpd_agent.port),
+            ("B", "127.30.0.9", silent_port),
+            ("C", "127.30.0.2", snmpd_agent.port),
+            ("D", "127.30.0.3", snmpd_agent.port),
+        ):
             try:
-                answer = await engine.get(SnmpTarget(key, address, port, creds),
-                                          ["1.3.6.1.2.1.1.5.0"])
+                answer = await engine.get(
+                    SnmpTarget(key, address, port, creds), ["1.3.6.1.2.1.1.5.0"]
+                )
                 outcomes.append(str(answer["1.3.6.1.2.1.1.5.0"], "utf-8"))
             except SnmpPollError as error:
                 outcomes.append(error.reason.value)
@@ -215,12 +249,13 @@ def test_a_re_aimed_session_that_finds_the_pool_full_leaves_the_event_loop(
 
 
 def test_wrong_v3_password_is_reason_auth(snmpd_agent: Snmpd) -> None:
-    aps = [ap("WRONG", "127.30.0.1", V3_WRONG, snmpd_agent.port),
-           ap("RIGHT", "127.30.0.2", V3, snmpd_agent.port)]
+    aps = [
+        ap("WRONG", "127.30.0.1", V3_WRONG, snmpd_agent.port),
+        ap("RIGHT", "127.30.0.2", V3, snmpd_agent.port),
+    ]
     [samples] = poll(snmpd_agent, aps)
     by_id = {s.ap_id: s for s in samples}
     assert by_id["WRONG"].reason == "auth" and by_id["RIGHT"].up
-
 
 
 def _poll_cli(agent: Snmpd, inventory: str, data_dir: str, *extra: str) -> list[dict[str, Any]]:
@@ -228,7 +263,11 @@ def _poll_cli(agent: Snmpd, inventory: str, data_dir: str, *extra: str) -> list[
     env = {**os.environ, **agent.environ(), "PUBWIFI_DATA_DIR": data_dir}
     result = subprocess.run(
         [PUBWIFI, "poll", "--once", "--inventory", inventory, "--timeout", "1", *extra],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
@@ -239,10 +278,26 @@ def _poll_cli(agent: Snmpd, inventory: str, data_dir: str, *extra: str) -> list[
 def test_repeat_and_discovery_cache_cut_requests_per_ap(snmpd_agent: Snmpd, tmp_path: Path) -> None:
     inventory = tmp_path / "inventory.yaml"
     subprocess.run(
-        [PUBWIFI, "inventory", "generate", "--aps", "40", "--platform", "net-snmp",
-         "--first-ip", "127.16.0.1", "--snmp-port", str(snmpd_agent.port),
-         "--snmp-version", "2c", "-o", str(inventory)],
-        check=True, capture_output=True, timeout=120,
+        [
+            PUBWIFI,
+            "inventory",
+            "generate",
+            "--aps",
+            "40",
+            "--platform",
+            "net-snmp",
+            "--first-ip",
+            "127.16.0.1",
+            "--snmp-port",
+            str(snmpd_agent.port),
+            "--snmp-version",
+            "2c",
+            "-o",
+            str(inventory),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     data = str(tmp_path / "data")
     first, steady = _poll_cli(snmpd_agent, str(inventory), data, "--repeat", "2")

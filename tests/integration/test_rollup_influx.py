@@ -257,7 +257,8 @@ def test_lab_backfill_ledger_availability_is_ap_polls_own_count(
         "PUBWIFI_SNMP_V3_PRIV_KEY": "backfill-priv-key",
     }
     env = {
-        **os.environ, **secrets,
+        **os.environ,
+        **secrets,
         "PUBWIFI_DATA_DIR": str(tmp_path / "var"),
         "PUBWIFI_INFLUX_URL": influxd_server.url,
         "PUBWIFI_INFLUX_DATABASE": DB,
@@ -266,7 +267,11 @@ def test_lab_backfill_ledger_availability_is_ap_polls_own_count(
     def pubwifi(*args: str) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "collector.cli", *args],
-            env=env, capture_output=True, text=True, timeout=240, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
         )
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout
@@ -278,8 +283,16 @@ def test_lab_backfill_ledger_availability_is_ap_polls_own_count(
     for i, status in ((entries[0], "failed"), (entries[3], "offline")):  # up=0 every poll
         lines[i] = lines[i].replace("installed:", f"status: {status}, installed:")
     inventory.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out = pubwifi("lab", "backfill", "--inventory", str(inventory), "--days", "2",
-                  "--until", "2025-09-30T12:00:00+09:00")
+    out = pubwifi(
+        "lab",
+        "backfill",
+        "--inventory",
+        str(inventory),
+        "--days",
+        "2",
+        "--until",
+        "2025-09-30T12:00:00+09:00",
+    )
     summary = json.loads(out.strip().splitlines()[-1])
     assert (summary["aps"], summary["silent"], summary["spooled_left"]) == (12, 2, 0)
     query = InfluxQL(influxd_server.url, DB)
@@ -352,10 +365,16 @@ def test_usage_reads_back_exact_totals_and_the_hole(
         assert row["last_sample"] == max(s[2] for s in inside)
         # covered where every radio the AP reported has a counted span (AP totals are exact)
         per_band = [
-            _union([(r[2] - r[3], r[2]) for r in rows
-                    if r[0].id == ap.id and r[1] == band and start <= r[2] - r[3] and r[2] <= end])
-            for band in {r[1] for r in rows if r[0].id == ap.id
-                         and start <= r[2] - r[3] and r[2] <= end}
+            _union(
+                [
+                    (r[2] - r[3], r[2])
+                    for r in rows
+                    if r[0].id == ap.id and r[1] == band and start <= r[2] - r[3] and r[2] <= end
+                ]
+            )
+            for band in {
+                r[1] for r in rows if r[0].id == ap.id and start <= r[2] - r[3] and r[2] <= end
+            }
         ]
         covered = sum(b - a for a, b in intersect_all(per_band))
         assert (row["covered_s"], row["gap_s"]) == (covered, end - start - covered)

@@ -192,3 +192,31 @@ def test_every_format_carries_the_same_numbers(fleet: dict[str, Any]) -> None:
     artifacts.mkdir(parents=True, exist_ok=True)
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(pdf),
                     str(artifacts / "report-integration")], check=True)  # fmt: skip
+
+
+def test_the_local_ledger_copy_answers_as_influxdb_does(fleet: dict[str, Any]) -> None:
+    """The backfill's roll-up filled the copy; reading InfluxDB alone (a data directory without
+    it) gives the same savings and report; ``ledger-copy`` rebuilds the same copy from InfluxDB."""
+    env = fleet["env"]
+    copy = Path(env["PUBWIFI_DATA_DIR"]) / "ledger" / "ledger.sqlite"
+    assert copy.exists()
+    bare = {**env, "PUBWIFI_DATA_DIR": str(fleet["tmp"] / "no-copy")}
+    rebuilt = {**env, "PUBWIFI_DATA_DIR": str(fleet["tmp"] / "rebuilt")}
+    done = run("ledger-copy", "--from", "2026-01-25", "--to", "2026-03-05", env=rebuilt)
+    assert "copied 30 days" in done.stdout or "copied 31 days" in done.stdout, done.stdout
+    for by in ("ap", "district", "month"):
+        args = ("savings", "--from", FROM, "--to", TO, "--json", "--by", by)
+        from_copy = json.loads(run(*args, env=env).stdout)
+        assert json.loads(run(*args, env=bare).stdout) == from_copy
+        assert json.loads(run(*args, env=rebuilt).stdout) == from_copy
+    from openpyxl import load_workbook
+
+    books = []
+    for name, where in (("copy", env), ("influx", bare)):
+        out = fleet["tmp"] / f"report-{name}"
+        run("report", "monthly", "--month", MONTH, "-o", str(out), env=where)
+        book = load_workbook(out / MONTH / "r1" / f"report-{MONTH}.xlsx", read_only=True)
+        books.append({ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets})
+    assert books[0] == books[1]  # every sheet, the daily usage included
+    cells = {str(v) for rows in books[0].values() for row in rows for v in row}
+    assert any(c.startswith("2026-02-14") for c in cells)

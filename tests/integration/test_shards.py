@@ -25,20 +25,51 @@ SHARDS = 3
 def test_three_shard_processes_cover_every_ap_exactly_once(
     tmp_path: Path, snmpd_agent: Snmpd, influxd_server: Server
 ) -> None:
-    env = {**os.environ, **LAB_SECRETS, **snmpd_agent.environ(),
-           "PUBWIFI_INFLUX_URL": influxd_server.url, "PUBWIFI_DATA_DIR": str(tmp_path / "var")}
+    env = {
+        **os.environ,
+        **LAB_SECRETS,
+        **snmpd_agent.environ(),
+        "PUBWIFI_INFLUX_URL": influxd_server.url,
+        "PUBWIFI_DATA_DIR": str(tmp_path / "var"),
+    }
     inventory = tmp_path / "fleet.yaml"
     subprocess.run(
-        pubwifi("inventory", "generate", "--aps", str(APS), "--platform", "net-snmp",
-                "--first-ip", "127.50.0.1", "--snmp-port", str(snmpd_agent.port),
-                "--snmp-version", "2c", "-o", str(inventory)),
-        env=env, check=True, capture_output=True,
+        pubwifi(
+            "inventory",
+            "generate",
+            "--aps",
+            str(APS),
+            "--platform",
+            "net-snmp",
+            "--first-ip",
+            "127.50.0.1",
+            "--snmp-port",
+            str(snmpd_agent.port),
+            "--snmp-version",
+            "2c",
+            "-o",
+            str(inventory),
+        ),
+        env=env,
+        check=True,
+        capture_output=True,
     )
     processes = [
         subprocess.Popen(
-            pubwifi("poll", "--once", "--inventory", str(inventory), "--sink", "influx",
-                    "--shard", f"{k}/{SHARDS}"),
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            pubwifi(
+                "poll",
+                "--once",
+                "--inventory",
+                str(inventory),
+                "--sink",
+                "influx",
+                "--shard",
+                f"{k}/{SHARDS}",
+            ),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for k in range(1, SHARDS + 1)
     ]  # concurrently, as on separate hosts

@@ -19,7 +19,14 @@ PLATFORM_DIR = Path(__file__).parent
 Band = Literal["2.4GHz", "5GHz", "6GHz"]
 RowKind = Literal["scalar", "interfaces", "radios", "chassis", "ssids", "radios_by_mac", "ap_mac"]
 ValueType = Literal[
-    "integer", "gauge", "counter32", "counter64", "timeticks", "string", "oid", "bytes",
+    "integer",
+    "gauge",
+    "counter32",
+    "counter64",
+    "timeticks",
+    "string",
+    "oid",
+    "bytes",
     "ipaddress",
 ]
 
@@ -113,11 +120,17 @@ def load_platform(path: Path, common: dict[str, Table]) -> Platform:
         raise locate_validation_error(document, error) from None
     for position, name in enumerate(platform.include):
         if name not in common:
-            raise InputError.at(str(path), document.line_of(("include", position)),
-                                f"include: unknown table {name!r} (known: {sorted(common)})")
+            raise InputError.at(
+                str(path),
+                document.line_of(("include", position)),
+                f"include: unknown table {name!r} (known: {sorted(common)})",
+            )
     if platform.platform != path.stem:
-        raise InputError.at(str(path), document.line_of(("platform",)),
-                            f"platform {platform.platform!r} must match the file name")
+        raise InputError.at(
+            str(path),
+            document.line_of(("platform",)),
+            f"platform {platform.platform!r} must match the file name",
+        )
     return platform
 
 
@@ -126,7 +139,8 @@ def load_platforms(directory: Path = PLATFORM_DIR) -> dict[str, Platform]:
     common = _load_common(directory / "_common.yaml")
     return {
         path.stem: load_platform(path, common)
-        for path in sorted(directory.glob("*.yaml")) if not path.stem.startswith("_")
+        for path in sorted(directory.glob("*.yaml"))
+        if not path.stem.startswith("_")
     }
 
 

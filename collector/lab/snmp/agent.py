@@ -72,8 +72,9 @@ class SnmpAgent:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECV_BUFFER)
             if self._device:
                 try:
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE,
-                                    self._device.encode())
+                    sock.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_BINDTODEVICE, self._device.encode()
+                    )
                 except PermissionError:
                     log.info("SO_BINDTODEVICE not permitted; relying on the 127/8 filter")
             sock.bind((self._host, self._port))
@@ -115,9 +116,14 @@ class SnmpAgent:
                 if self.counters.internal_errors == 1:
                     log.exception("SNMP agent failed on a datagram (further failures counted)")
 
-    def _on_datagram(self, sock: socket.socket, data: bytes,
-                     ancdata: list[tuple[int, int, bytes]], flags: int,
-                     addr: tuple[str, int]) -> None:
+    def _on_datagram(
+        self,
+        sock: socket.socket,
+        data: bytes,
+        ancdata: list[tuple[int, int, bytes]],
+        flags: int,
+        addr: tuple[str, int],
+    ) -> None:
         counters = self.counters
         counters.received += 1
         if flags & socket.MSG_TRUNC:

@@ -109,8 +109,9 @@ class SnmpEngine:
             counters.too_big += 1
         return self.v3.wrap(unwrapped, device, now, result.pdu)
 
-    def _community(self, msg: CommunityMessage, size: int, device: AgentDevice, now: float
-                   ) -> bytes | None:
+    def _community(
+        self, msg: CommunityMessage, size: int, device: AgentDevice, now: float
+    ) -> bytes | None:
         counters = self.counters
         if msg.version != VERSION_2C:
             counters.bad_versions += 1

@@ -101,8 +101,9 @@ def _decode_v3(data: bytes, p: int, end: int) -> V3Message:
     if d_end != end:
         raise BerError("trailing bytes after msgData")
     if tag == 0x04:
-        return V3Message(msg_id, max_size, flags_raw[0], security_model, usm, None,
-                         data[d_start:d_end])
+        return V3Message(
+            msg_id, max_size, flags_raw[0], security_model, usm, None, data[d_start:d_end]
+        )
     if tag != SEQUENCE:
         raise BerError("msgData is neither a ScopedPDU nor an encrypted OCTET STRING")
     scoped = _decode_scoped_content(data, d_start, d_end)
@@ -190,6 +191,13 @@ def encode_v3_message(env: V3Envelope, msg_data: bytes) -> tuple[bytes, int]:
     usm_octets_header = len(usm_octets) - len(usm_seq)
     usm_seq_header = len(usm_seq) - len(usm_content)
     auth_header = 1 + len(encode_length(env.auth_length))
-    offset = (outer_header + 3 + len(header) + usm_octets_header + usm_seq_header
-              + len(before_auth) + auth_header)
+    offset = (
+        outer_header
+        + 3
+        + len(header)
+        + usm_octets_header
+        + usm_seq_header
+        + len(before_auth)
+        + auth_header
+    )
     return message, offset

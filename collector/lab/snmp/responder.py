@@ -43,8 +43,9 @@ def answer(request: Pdu, view: MibView, now: float, budget: int) -> Answer:
     # SET (and anything else an agent may receive): this lab is read-only.
     parts = [encode_varbind(oid, value) for oid, value in request.varbinds]
     index = 1 if parts else 0
-    pdu = encode_pdu_from_varbinds(RESPONSE, request.request_id, NOT_WRITABLE, index,
-                                   b"".join(parts))
+    pdu = encode_pdu_from_varbinds(
+        RESPONSE, request.request_id, NOT_WRITABLE, index, b"".join(parts)
+    )
     return Answer(pdu, NOT_WRITABLE, len(parts))
 
 
@@ -60,8 +61,7 @@ def _whole_or_too_big(request: Pdu, parts: list[bytes], room: int) -> Answer:
     if len(body) + 4 > room:  # 4: the varbind list's own header
         pdu = encode_pdu_from_varbinds(RESPONSE, request.request_id, TOO_BIG, 0, b"")
         return Answer(pdu, TOO_BIG, 0)
-    return Answer(encode_pdu_from_varbinds(RESPONSE, request.request_id, 0, 0, body), 0,
-                  len(parts))
+    return Answer(encode_pdu_from_varbinds(RESPONSE, request.request_id, 0, 0, body), 0, len(parts))
 
 
 def _bulk(request: Pdu, view: MibView, now: float, room: int) -> Answer:

@@ -30,8 +30,9 @@ from collector.lab.snmp.message import (
 from collector.lab.snmp.usm import LocalizedKeys, aes_decrypt, aes_encrypt, aes_iv
 
 
-def request_pdu(tag: int, request_id: int, oids: Sequence[Oid], non_repeaters: int = 0,
-                max_repetitions: int = 0) -> bytes:
+def request_pdu(
+    tag: int, request_id: int, oids: Sequence[Oid], non_repeaters: int = 0, max_repetitions: int = 0
+) -> bytes:
     varbinds = [(oid, NULL_VALUE) for oid in oids]
     return encode_pdu(Pdu(tag, request_id, non_repeaters, max_repetitions, varbinds))
 
@@ -58,8 +59,9 @@ class V3Target:
     keys: LocalizedKeys | None  # None: noAuthNoPriv (discovery)
 
 
-def v3_request(target: V3Target, pdu: bytes, msg_id: int, salt: bytes = bytes(8),
-               flags: int | None = None) -> bytes:
+def v3_request(
+    target: V3Target, pdu: bytes, msg_id: int, salt: bytes = bytes(8), flags: int | None = None
+) -> bytes:
     """A v3 request: authPriv when the target has a priv key, else authNoPriv / noAuthNoPriv."""
     keys = target.keys
     if flags is None:
@@ -73,8 +75,17 @@ def v3_request(target: V3Target, pdu: bytes, msg_id: int, salt: bytes = bytes(8)
         iv = aes_iv(target.engine_boots, target.engine_time, salt)
         scoped = encode_octets(aes_encrypt(keys.priv_key, iv, scoped))
     mac_length = keys.auth_protocol.mac_length if keys is not None and flags & FLAG_AUTH else 0
-    env = V3Envelope(msg_id, 65507, flags, target.engine_id, target.engine_boots,
-                     target.engine_time, target.user_name, mac_length, priv_params)
+    env = V3Envelope(
+        msg_id,
+        65507,
+        flags,
+        target.engine_id,
+        target.engine_boots,
+        target.engine_time,
+        target.user_name,
+        mac_length,
+        priv_params,
+    )
     message, offset = encode_v3_message(env, scoped)
     if mac_length and keys is not None:
         mac = keys.sign(message)

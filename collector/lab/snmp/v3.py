@@ -123,8 +123,7 @@ class V3Security:
             return None
         return Unwrapped(msg, usm, scoped, keys)
 
-    def _decrypt(self, msg: V3Message, usm: UsmParameters, keys: LocalizedKeys
-                 ) -> ScopedPdu | None:
+    def _decrypt(self, msg: V3Message, usm: UsmParameters, keys: LocalizedKeys) -> ScopedPdu | None:
         if msg.encrypted_pdu is None or keys.priv_key is None or len(usm.priv_params) != 8:
             return None
         iv = aes_iv(usm.engine_boots, usm.engine_time, usm.priv_params)
@@ -139,11 +138,26 @@ class V3Security:
         scoped = encode_scoped_pdu(
             request.scoped.context_engine_id, request.scoped.context_name, pdu
         )
-        return self._seal(msg.msg_id, msg.flags & (FLAG_AUTH | FLAG_PRIV), request.usm.user_name,
-                          device, now, scoped, keys)
+        return self._seal(
+            msg.msg_id,
+            msg.flags & (FLAG_AUTH | FLAG_PRIV),
+            request.usm.user_name,
+            device,
+            now,
+            scoped,
+            keys,
+        )
 
-    def _seal(self, msg_id: int, flags: int, user_name: bytes, device: AgentDevice, now: float,
-              scoped: bytes, keys: LocalizedKeys | None) -> bytes:
+    def _seal(
+        self,
+        msg_id: int,
+        flags: int,
+        user_name: bytes,
+        device: AgentDevice,
+        now: float,
+        scoped: bytes,
+        keys: LocalizedKeys | None,
+    ) -> bytes:
         boots, time = device.engine_boots, device.engine_time(now)
         priv_params = b""
         msg_data = scoped
@@ -152,16 +166,32 @@ class V3Security:
             iv = aes_iv(boots, time, priv_params)
             msg_data = encode_octets(aes_encrypt(keys.priv_key, iv, scoped))
         mac_length = keys.auth_protocol.mac_length if flags & FLAG_AUTH and keys else 0
-        env = V3Envelope(msg_id, OUR_MAX_SIZE, flags, device.engine_id, boots, time, user_name,
-                         mac_length, priv_params)
+        env = V3Envelope(
+            msg_id,
+            OUR_MAX_SIZE,
+            flags,
+            device.engine_id,
+            boots,
+            time,
+            user_name,
+            mac_length,
+            priv_params,
+        )
         message, offset = encode_v3_message(env, msg_data)
         if mac_length and keys is not None:
             mac = keys.sign(message)
             message = message[:offset] + mac + message[offset + mac_length :]
         return message
 
-    def _report(self, msg: V3Message, device: AgentDevice, now: float, stat: int, count: int,
-                keys: LocalizedKeys | None = None) -> bytes | None:
+    def _report(
+        self,
+        msg: V3Message,
+        device: AgentDevice,
+        now: float,
+        stat: int,
+        count: int,
+        keys: LocalizedKeys | None = None,
+    ) -> bytes | None:
         if not msg.flags & FLAG_REPORTABLE:
             return None
         request_id = msg.scoped_pdu.pdu.request_id if msg.scoped_pdu is not None else 0

@@ -55,15 +55,24 @@ def _mutated_cisco(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
     ("old", "new", "message"),
     [
         # a bad numeric OID (a leading zero sub-identifier)
-        ('oid: "1.3.6.1.4.1.9.9.273.1.1.3.1.1"', 'oid: "1.3.6.1.4.1.9.9.0273.1.1.3.1.1"',
-         "radios.columns.sessions.oid"),
+        (
+            'oid: "1.3.6.1.4.1.9.9.273.1.1.3.1.1"',
+            'oid: "1.3.6.1.4.1.9.9.0273.1.1.3.1.1"',
+            "radios.columns.sessions.oid",
+        ),
         # a type that is no SNMP type
-        ("type: counter32, unit: sessions", "type: counter31, unit: sessions",
-         "radios.columns.sessions.type"),
+        (
+            "type: counter32, unit: sessions",
+            "type: counter31, unit: sessions",
+            "radios.columns.sessions.type",
+        ),
         # a MIB object without its MIB module name
-        ('mib: "CISCO-DOT11-ASSOCIATION-MIB::cDot11AssStatsAssociated"',
-         'mib: "cDot11AssStatsAssociated"', "radios.columns.sessions.mib: Value error, "
-         "'cDot11AssStatsAssociated' must name its MIB module"),
+        (
+            'mib: "CISCO-DOT11-ASSOCIATION-MIB::cDot11AssStatsAssociated"',
+            'mib: "cDot11AssStatsAssociated"',
+            "radios.columns.sessions.mib: Value error, "
+            "'cDot11AssStatsAssociated' must name its MIB module",
+        ),
         # a counter without a unit
         ("type: counter32, unit: sessions", "type: counter32", "radios.columns.sessions"),
     ],
@@ -89,7 +98,7 @@ def test_gauge_needs_a_unit_but_a_string_does_not(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="a gauge object needs a unit"):
         load_profile(bad)
     source = Path(load_profile.__code__.co_filename).parent / "cisco_ios_ap.yaml"
-    assert "sys_name:      {mib: \"SNMPv2-MIB::sysName.0\"" in source.read_text()
+    assert 'sys_name:      {mib: "SNMPv2-MIB::sysName.0"' in source.read_text()
     assert load_profiles()["cisco_ios_ap"].scalars["sys_name"].unit is None
 
 

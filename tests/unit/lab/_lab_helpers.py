@@ -25,8 +25,17 @@ _DIR = Path(tempfile.mkdtemp(prefix="pubwifi-lab-tests-"))
 def generated(aps: int, seed: int = 2025, platform: str = "mixed", version: str = "3") -> Inventory:
     """A generated inventory of ``aps`` APs (cached per process)."""
     path = _DIR / f"inv-{aps}-{seed}-{platform}-{version}.yaml"
-    path.write_text(generate(GenerateOptions(
-        aps=aps, seed=seed, platform=platform, snmp_version=version,
-        first_ip="127.30.0.1", snmp_port=16161, ssh_port=12222,
-    )))
+    path.write_text(
+        generate(
+            GenerateOptions(
+                aps=aps,
+                seed=seed,
+                platform=platform,
+                snmp_version=version,
+                first_ip="127.30.0.1",
+                snmp_port=16161,
+                ssh_port=12222,
+            )
+        )
+    )
     return load_inventory(path)

@@ -62,13 +62,18 @@ def sums_per_ap(lines: list[str]) -> dict[str, list[int]]:
     return totals
 
 
-def run_backfill(inventory: Inventory, data_dir: Path, window: Window,
-                 writer: CaptureWriter, max_substeps: int = 3) -> BackfillReport:
-    pipeline = open_pipeline(Settings(data_dir=data_dir), inventory, name="backfill",
-                             writer=writer)
+def run_backfill(
+    inventory: Inventory,
+    data_dir: Path,
+    window: Window,
+    writer: CaptureWriter,
+    max_substeps: int = 3,
+) -> BackfillReport:
+    pipeline = open_pipeline(Settings(data_dir=data_dir), inventory, name="backfill", writer=writer)
     try:
-        return Backfill(inventory, pipeline, window, seed=SEED, environ=ENV,
-                        max_substeps=max_substeps).run()
+        return Backfill(
+            inventory, pipeline, window, seed=SEED, environ=ENV, max_substeps=max_substeps
+        ).run()
     finally:
         pipeline.close()
 
@@ -87,12 +92,16 @@ def test_window_is_aligned_and_half_open() -> None:
 # Aruba's Counter32 radios report no ifHighSpeed, so nothing bounds them by speed: sub-steps
 # keep each delta under 2^32 by the AP's traffic alone (a short window, room for sub-steps);
 # Cisco's Counter64 needs none, over two days.
-@pytest.mark.parametrize(("platform", "window", "max_substeps"), [
-    ("cisco_ios_ap", Window.ending(UNTIL, 2, 900), 1),
-    ("aruba_instant", Window(UNTIL - UNTIL % 900 - 4 * 3600, UNTIL - UNTIL % 900, 900), 900),
-])
-def test_deltas_sum_to_truth_to_the_byte(platform: str, window: Window, max_substeps: int,
-                                         tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("platform", "window", "max_substeps"),
+    [
+        ("cisco_ios_ap", Window.ending(UNTIL, 2, 900), 1),
+        ("aruba_instant", Window(UNTIL - UNTIL % 900 - 4 * 3600, UNTIL - UNTIL % 900, 900), 900),
+    ],
+)
+def test_deltas_sum_to_truth_to_the_byte(
+    platform: str, window: Window, max_substeps: int, tmp_path: Path
+) -> None:
     inventory = generated(12, platform=platform)
     writer = CaptureWriter()
     report = run_backfill(inventory, tmp_path, window, writer, max_substeps)
@@ -143,8 +152,9 @@ def test_sub_steps_follow_the_counter_rules() -> None:
         assert max_bytes(speed, span, CLOCK_SLACK_S + CLOCK_DRIFT * span) < 2**32  # type: ignore[operator]
         longer = next(900 // j for j in range(k - 1, 0, -1) if 900 % j == 0)
         assert max_bytes(speed, longer, CLOCK_SLACK_S + CLOCK_DRIFT * longer) >= 2**32  # type: ignore[operator]
-    busiest = max(generated(40, platform="aruba_instant"),
-                  key=lambda a: profile_for(a, SEED).tx_per_week)
+    busiest = max(
+        generated(40, platform="aruba_instant"), key=lambda a: profile_for(a, SEED).tx_per_week
+    )
     assert substeps_for(profile_for(busiest, SEED), 6 * 3600, 32) > 1  # traffic alone wraps
 
 

@@ -41,24 +41,36 @@ def _active(platform: str) -> str:
 
 def _fleet(platform: str, *flags: str, clock: Clock | None = None) -> Fleet:
     plan = FaultPlan([parse_flag(flag) for flag in flags])
-    return Fleet(generated(300, platform=platform), seed=1, faults=plan, environ=ENV,
-                 clock=clock or Clock(T0))
+    return Fleet(
+        generated(300, platform=platform),
+        seed=1,
+        faults=plan,
+        environ=ENV,
+        clock=clock or Clock(T0),
+    )
 
 
 def test_flags_parse_targets_and_options() -> None:
     rule = parse_flag("reboot:0.25:every_minutes=30:seed=7")
     assert (rule.kind, rule.fraction, rule.every_minutes, rule.seed) == (
-        FaultKind.REBOOT, 0.25, 30.0, 7)
+        FaultKind.REBOOT,
+        0.25,
+        30.0,
+        7,
+    )
     assert parse_flag("down:AP-11110-00001").ap == "AP-11110-00001"
 
 
-@pytest.mark.parametrize("flag, message", [
-    ("nonsense", "expected KIND:AP_ID"),
-    ("exploded:AP-1", "kind"),
-    ("reboot:AP-1", "needs 'at'"),
-    ("slow:1.5", "fraction"),
-    ("slow:AP-1:delay", "not key=value"),
-])
+@pytest.mark.parametrize(
+    "flag, message",
+    [
+        ("nonsense", "expected KIND:AP_ID"),
+        ("exploded:AP-1", "kind"),
+        ("reboot:AP-1", "needs 'at'"),
+        ("slow:1.5", "fraction"),
+        ("slow:AP-1:delay", "not key=value"),
+    ],
+)
 def test_bad_flags_say_what_is_wrong(flag: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         parse_flag(flag)

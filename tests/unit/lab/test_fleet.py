@@ -57,8 +57,11 @@ def test_same_seed_same_device() -> None:
     inventory = generated(50)
     one = Fleet(inventory, seed=1, environ=ENV, clock=lambda: T0).member(inventory.aps[3]).device
     two = Fleet(inventory, seed=1, environ=ENV, clock=lambda: T0).member(inventory.aps[3]).device
-    assert (one.state.serial, one.mac, one.state.running) == (two.state.serial, two.mac,
-                                                               two.state.running)
+    assert (one.state.serial, one.mac, one.state.running) == (
+        two.state.serial,
+        two.mac,
+        two.state.running,
+    )
 
 
 def test_34280_aps_start_fast() -> None:

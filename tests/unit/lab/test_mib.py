@@ -64,18 +64,24 @@ def test_every_profile_object_is_served(platform: str) -> None:
         for name, scalar in profile.scalars.items():
             assert view.get(scalar.oid_tuple, T0).type not in MISSING, (standard, name)
         select = profile.radios.select.oid_tuple
-        rows = [oid[len(select):] for oid, value in _walk(view, T0)
-                if oid[:len(select)] == select and value.value in profile.radios.select_values]
+        rows = [
+            oid[len(select) :]
+            for oid, value in _walk(view, T0)
+            if oid[: len(select)] == select and value.value in profile.radios.select_values
+        ]
         assert rows, standard
         for row in rows:
             for name, column in profile.radios.columns.items():
                 value = view.get((*column.oid_tuple, *row), T0)
                 assert value.type not in MISSING, (standard, name, row)
         if profile.radios.band is not None:
-            bands = {profile.radios.band_map.get(
-                (v.value.decode() if isinstance(v.value, bytes) else str(v.value)),
-                profile.radios.band_map.get("*"))
-                for v in (view.get((*profile.radios.band.oid_tuple, *row), T0) for row in rows)}
+            bands = {
+                profile.radios.band_map.get(
+                    (v.value.decode() if isinstance(v.value, bytes) else str(v.value)),
+                    profile.radios.band_map.get("*"),
+                )
+                for v in (view.get((*profile.radios.band.oid_tuple, *row), T0) for row in rows)
+            }
             assert None not in bands, (standard, bands)
             if standard in ("wifi6e", "wifi7"):
                 assert "6GHz" in bands
@@ -101,15 +107,20 @@ def test_counters_advance_exactly_as_truth_says(platform: str) -> None:
             continue
         view = fleet.member(ap).agent.view
         select = profile.radios.select.oid_tuple
-        rows = [oid[len(select):] for oid, v in _walk(view, T0)
-                if oid[:len(select)] == select and v.value in profile.radios.select_values
-                and (platform != "net-snmp" or v.value == 71)]
+        rows = [
+            oid[len(select) :]
+            for oid, v in _walk(view, T0)
+            if oid[: len(select)] == select
+            and v.value in profile.radios.select_values
+            and (platform != "net-snmp" or v.value == 71)
+        ]
         # Counter32 wraps in about an hour on a busy AP: a 32-bit reader must poll often.
         t1 = T0 + 0.4
         t2 = t1 + (317.5 if profile.counter_bits == 32 else 3 * 3600 + 17.5)
 
-        def read(col: tuple[int, ...], t: float, rows: list[tuple[int, ...]] = rows,
-                 view: MibView = view) -> list[int]:
+        def read(
+            col: tuple[int, ...], t: float, rows: list[tuple[int, ...]] = rows, view: MibView = view
+        ) -> list[int]:
             return [int(view.get((*col, *row), t).value) for row in rows]  # type: ignore[arg-type]
 
         rx = sum((b - a) % bits for a, b in zip(read(rx_col, t1), read(rx_col, t2), strict=True))
@@ -118,8 +129,9 @@ def test_counters_advance_exactly_as_truth_says(platform: str) -> None:
         assert (rx, tx) == (truth.bytes_in, truth.bytes_out), ap.id
         if sessions_col is not None:
             col = sessions_col.oid_tuple
-            sessions = sum((b - a) % (1 << 32) for a, b in zip(read(col, t1), read(col, t2),
-                                                             strict=True))
+            sessions = sum(
+                (b - a) % (1 << 32) for a, b in zip(read(col, t1), read(col, t2), strict=True)
+            )
             assert sessions == truth.sessions
         checked += 1
     assert checked >= 10
@@ -138,8 +150,12 @@ def test_mac_indexed_rows_reject_other_macs() -> None:
 def test_get_is_cheap() -> None:
     fleet = _fleet("cisco_ios_ap")
     views = [fleet.member(ap).agent.view for ap in list(fleet.inventory)[:50]]
-    oids = [(1, 3, 6, 1, 2, 1, 1, 3, 0), (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6, 1),
-            (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 10, 2), (1, 3, 6, 1, 4, 1, 9, 9, 273, 1, 1, 2, 1, 1, 1)]
+    oids = [
+        (1, 3, 6, 1, 2, 1, 1, 3, 0),
+        (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6, 1),
+        (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 10, 2),
+        (1, 3, 6, 1, 4, 1, 9, 9, 273, 1, 1, 2, 1, 1, 1),
+    ]
     started = time.perf_counter()
     count = 0
     for second in range(200):

@@ -114,8 +114,14 @@ values = st.one_of(
     st.integers(0, 2**32 - 1).map(lambda n: Value(SnmpType.TIMETICKS, n)),
     st.integers(0, 2**64 - 1).map(lambda n: Value(SnmpType.COUNTER64, n)),
     oids.map(lambda o: Value(SnmpType.OBJECT_IDENTIFIER, o)),
-    st.sampled_from([Value(SnmpType.NULL), Value(SnmpType.NO_SUCH_OBJECT),
-                     Value(SnmpType.NO_SUCH_INSTANCE), Value(SnmpType.END_OF_MIB_VIEW)]),
+    st.sampled_from(
+        [
+            Value(SnmpType.NULL),
+            Value(SnmpType.NO_SUCH_OBJECT),
+            Value(SnmpType.NO_SUCH_INSTANCE),
+            Value(SnmpType.END_OF_MIB_VIEW),
+        ]
+    ),
 )
 pdus = st.builds(
     Pdu,
@@ -138,7 +144,11 @@ def test_pdu_round_trip(pdu: Pdu) -> None:
     encoded = encode_pdu(pdu)
     decoded = decode_pdu(encoded)
     assert (decoded.tag, decoded.request_id, decoded.error_status, decoded.error_index) == (
-        pdu.tag, pdu.request_id, pdu.error_status, pdu.error_index)
+        pdu.tag,
+        pdu.request_id,
+        pdu.error_status,
+        pdu.error_index,
+    )
     assert decoded.varbinds == pdu.varbinds
     assert decoded.size == len(encoded)
 
@@ -150,20 +160,35 @@ def test_community_message_round_trip(pdu: Pdu, community: bytes) -> None:
     assert (msg.version, msg.community, msg.pdu.varbinds) == (1, community, pdu.varbinds)
 
 
-@given(st.binary(min_size=5, max_size=32), st.integers(0, 2**31 - 1),
-       st.integers(0, 2**31 - 1), st.binary(max_size=32), st.sampled_from([0, 12, 24, 48]),
-       st.binary(max_size=8), st.binary(max_size=200))
-def test_v3_message_round_trip_and_auth_offset(engine_id: bytes, boots: int, time: int,
-                                               user: bytes, mac_length: int, salt: bytes,
-                                               payload: bytes) -> None:
+@given(
+    st.binary(min_size=5, max_size=32),
+    st.integers(0, 2**31 - 1),
+    st.integers(0, 2**31 - 1),
+    st.binary(max_size=32),
+    st.sampled_from([0, 12, 24, 48]),
+    st.binary(max_size=8),
+    st.binary(max_size=200),
+)
+def test_v3_message_round_trip_and_auth_offset(
+    engine_id: bytes,
+    boots: int,
+    time: int,
+    user: bytes,
+    mac_length: int,
+    salt: bytes,
+    payload: bytes,
+) -> None:
     env = V3Envelope(42, 1500, 0x07, engine_id, boots, time, user, mac_length, salt)
     message, offset = encode_v3_message(env, tlv(0x04, payload))
     assert message[offset : offset + mac_length] == bytes(mac_length)
     msg = decode_message(message)
     assert isinstance(msg, V3Message) and msg.usm is not None
     assert (msg.msg_id, msg.max_size, msg.flags) == (42, 1500, 0x07)
-    assert (msg.usm.engine_id, msg.usm.engine_boots, msg.usm.engine_time) == (engine_id, boots,
-                                                                              time)
+    assert (msg.usm.engine_id, msg.usm.engine_boots, msg.usm.engine_time) == (
+        engine_id,
+        boots,
+        time,
+    )
     assert (msg.usm.user_name, msg.usm.priv_params) == (user, salt)
     assert msg.usm.auth_offset == offset
     assert msg.encrypted_pdu == payload

@@ -28,10 +28,15 @@ NOW = 1_750_000_000.0
 BOOT = NOW - 3600
 SYS_NAME = (1, 3, 6, 1, 2, 1, 1, 5, 0)
 USM_STATS = (1, 3, 6, 1, 6, 3, 15, 1, 1)
-USER = UsmUser(b"lab", AuthProtocol.SHA256, Secret("authpass123"), PrivProtocol.AES128,
-               Secret("privpass123"))
-VIEW = StaticMibView({SYS_NAME: Value(SnmpType.OCTET_STRING, b"ap-1"),
-                      (1, 3, 6, 1, 2, 1, 1, 3, 0): Value(SnmpType.TIMETICKS, 360000)})
+USER = UsmUser(
+    b"lab", AuthProtocol.SHA256, Secret("authpass123"), PrivProtocol.AES128, Secret("privpass123")
+)
+VIEW = StaticMibView(
+    {
+        SYS_NAME: Value(SnmpType.OCTET_STRING, b"ap-1"),
+        (1, 3, 6, 1, 2, 1, 1, 3, 0): Value(SnmpType.TIMETICKS, 360000),
+    }
+)
 
 
 def _device(fault: SnmpFault | None = None) -> AgentDevice:
@@ -40,8 +45,10 @@ def _device(fault: SnmpFault | None = None) -> AgentDevice:
 
 def _target(device: AgentDevice, **changes: object) -> V3Target:
     fields: dict[str, object] = {
-        "engine_id": device.engine_id, "engine_boots": device.engine_boots,
-        "engine_time": device.engine_time(NOW), "user_name": USER.name,
+        "engine_id": device.engine_id,
+        "engine_boots": device.engine_boots,
+        "engine_time": device.engine_time(NOW),
+        "user_name": USER.name,
         "keys": KeyCache().keys(USER, device.engine_id),
     }
     fields.update(changes)
@@ -56,7 +63,7 @@ def _report_stat(reply: bytes | None, keys: object = None) -> tuple[int, int]:
     assert reply is not None
     msg, scoped = open_v3(reply, keys)  # type: ignore[arg-type]
     assert scoped.pdu.tag == REPORT
-    (oid, value), = scoped.pdu.varbinds
+    ((oid, value),) = scoped.pdu.varbinds
     assert oid[:-2] == USM_STATS and value.type is SnmpType.COUNTER32
     return oid[-2], msg.flags
 
@@ -94,8 +101,9 @@ def test_v1_garbage_and_traps_are_dropped_and_counted() -> None:
 
 
 def test_v2c_bulk_reply_stays_under_the_size_cap() -> None:
-    big = StaticMibView({(1, 3, 6, 1, 9, i): Value(SnmpType.OCTET_STRING, bytes(100))
-                         for i in range(100)})
+    big = StaticMibView(
+        {(1, 3, 6, 1, 9, i): Value(SnmpType.OCTET_STRING, bytes(100)) for i in range(100)}
+    )
     engine = SnmpEngine(max_response=1400)
     request = v2c_request(b"public", request_pdu(GET_BULK_REQUEST, 1, [(1, 3)], 0, 100))
     reply = engine.handle(request, AgentDevice("AP-3", big, BOOT, b"public"), NOW)
@@ -137,18 +145,45 @@ def test_authpriv_get_is_answered_encrypted_and_signed() -> None:
     ("change", "stat", "counter"),
     [
         ({"user_name": b"nobody"}, 3, "unknown_user_names"),
-        ({"keys": KeyCache().keys(UsmUser(b"lab", AuthProtocol.SHA256, Secret("wrongpass1"),
-                                          PrivProtocol.AES128, Secret("privpass123")),
-                                  engine_id_for("AP-1"))}, 5, "wrong_digests"),
+        (
+            {
+                "keys": KeyCache().keys(
+                    UsmUser(
+                        b"lab",
+                        AuthProtocol.SHA256,
+                        Secret("wrongpass1"),
+                        PrivProtocol.AES128,
+                        Secret("privpass123"),
+                    ),
+                    engine_id_for("AP-1"),
+                )
+            },
+            5,
+            "wrong_digests",
+        ),
         ({"engine_time": 0}, 2, "not_in_time_windows"),
         ({"engine_boots": 1}, 2, "not_in_time_windows"),
-        ({"keys": KeyCache().keys(UsmUser(b"lab", AuthProtocol.SHA256, Secret("authpass123"),
-                                          PrivProtocol.AES128, Secret("wrongpriv1")),
-                                  engine_id_for("AP-1"))}, 6, "decryption_errors"),
+        (
+            {
+                "keys": KeyCache().keys(
+                    UsmUser(
+                        b"lab",
+                        AuthProtocol.SHA256,
+                        Secret("authpass123"),
+                        PrivProtocol.AES128,
+                        Secret("wrongpriv1"),
+                    ),
+                    engine_id_for("AP-1"),
+                )
+            },
+            6,
+            "decryption_errors",
+        ),
     ],
 )
-def test_usm_failures_are_reported_and_counted(change: dict[str, object], stat: int,
-                                               counter: str) -> None:
+def test_usm_failures_are_reported_and_counted(
+    change: dict[str, object], stat: int, counter: str
+) -> None:
     engine, device = SnmpEngine(), _device()
     reply = engine.handle(v3_request(_target(device, **change), _get(), msg_id=13), device, NOW)
     good_keys = KeyCache().keys(USER, device.engine_id)
@@ -165,8 +200,9 @@ def test_unsupported_level_and_unreportable_requests() -> None:
     no_auth = v3_request(_target(device, keys=None), _get(), msg_id=14)
     stat, _ = _report_stat(engine.handle(no_auth, device, NOW))
     assert stat == 1 and engine.v3.stats.unsupported_sec_levels == 1
-    quiet = v3_request(_target(device, user_name=b"x"), _get(), msg_id=15,
-                       flags=FLAG_AUTH | FLAG_PRIV)
+    quiet = v3_request(
+        _target(device, user_name=b"x"), _get(), msg_id=15, flags=FLAG_AUTH | FLAG_PRIV
+    )
     assert engine.handle(quiet, device, NOW) is None  # not reportable: no Report
     priv_only = v3_request(_target(device), _get(), msg_id=16, flags=FLAG_PRIV | FLAG_REPORTABLE)
     assert engine.handle(priv_only, device, NOW) is None
@@ -202,8 +238,13 @@ class _RecordingSocket:
     def __init__(self) -> None:
         self.sent: list[tuple[bytes, bytes, tuple[str, int]]] = []
 
-    def sendmsg(self, buffers: list[bytes], anc: list[tuple[int, int, bytes]], flags: int,
-                addr: tuple[str, int]) -> int:
+    def sendmsg(
+        self,
+        buffers: list[bytes],
+        anc: list[tuple[int, int, bytes]],
+        flags: int,
+        addr: tuple[str, int],
+    ) -> int:
         self.sent.append((buffers[0], anc[0][2], addr))
         return len(buffers[0])
 
@@ -230,6 +271,6 @@ def test_agent_answers_only_loopback_destinations_from_that_address() -> None:
     agent._on_datagram(sock, request, _pktinfo("127.20.0.7"), 0, client)  # type: ignore[arg-type]
     assert agent.counters.not_loopback == 2 and agent.counters.no_device == 1
     assert [ip for ip, _ in seen] == ["127.20.0.8", "127.20.0.7"]
-    (reply, pktinfo, addr), = sock.sent
+    ((reply, pktinfo, addr),) = sock.sent
     assert pktinfo[4:8] == socket.inet_aton("127.20.0.7") and addr == client
     assert open_v2c(reply).request_id == 5

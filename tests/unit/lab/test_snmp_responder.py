@@ -31,8 +31,14 @@ VIEW = StaticMibView(
 )
 
 
-def _ask(tag: int, oids: Sequence[tuple[int, ...]], budget: int = 1400, nr: int = 0, mr: int = 0,
-         now: float = 12.5) -> Pdu:
+def _ask(
+    tag: int,
+    oids: Sequence[tuple[int, ...]],
+    budget: int = 1400,
+    nr: int = 0,
+    mr: int = 0,
+    now: float = 12.5,
+) -> Pdu:
     request = Pdu(tag, 77, nr, mr, [(oid, NULL_VALUE) for oid in oids])
     result = answer(request, VIEW, now, budget)
     pdu = decode_pdu(result.pdu)
@@ -91,8 +97,9 @@ def test_set_is_refused_as_not_writable() -> None:
 
 
 def test_static_view_is_sorted_by_arcs_not_text() -> None:
-    view = StaticMibView({(1, 3, 10): Value(SnmpType.INTEGER, 10),
-                          (1, 3, 9): Value(SnmpType.INTEGER, 9)})
+    view = StaticMibView(
+        {(1, 3, 10): Value(SnmpType.INTEGER, 10), (1, 3, 9): Value(SnmpType.INTEGER, 9)}
+    )
     assert view.get_next((1, 3), 0)[0] == (1, 3, 9)
     assert view.get_next((1, 3, 9), 0)[0] == (1, 3, 10)
     assert len(view) == 2

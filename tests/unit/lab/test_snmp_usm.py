@@ -69,8 +69,14 @@ def test_sha2_keys_match_gufo_and_pysnmp(proto: AuthProtocol) -> None:
 
 @pytest.mark.parametrize(
     ("proto", "length"),
-    [(AuthProtocol.MD5, 12), (AuthProtocol.SHA1, 12), (AuthProtocol.SHA224, 16),
-     (AuthProtocol.SHA256, 24), (AuthProtocol.SHA384, 32), (AuthProtocol.SHA512, 48)],
+    [
+        (AuthProtocol.MD5, 12),
+        (AuthProtocol.SHA1, 12),
+        (AuthProtocol.SHA224, 16),
+        (AuthProtocol.SHA256, 24),
+        (AuthProtocol.SHA384, 32),
+        (AuthProtocol.SHA512, 48),
+    ],
 )
 def test_mac_is_truncated_per_rfc7860_and_verifies(proto: AuthProtocol, length: int) -> None:
     keys = LocalizedKeys(proto, b"k" * 32, None)
@@ -107,8 +113,13 @@ def test_aes_cfb_matches_the_definition_and_round_trips() -> None:
 
 
 def _user() -> UsmUser:
-    return UsmUser(b"lab", AuthProtocol.SHA256, Secret("authpass123"), PrivProtocol.AES128,
-                   Secret("privpass123"))
+    return UsmUser(
+        b"lab",
+        AuthProtocol.SHA256,
+        Secret("authpass123"),
+        PrivProtocol.AES128,
+        Secret("privpass123"),
+    )
 
 
 def test_key_cache_localizes_once_per_user_and_engine(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -128,8 +139,12 @@ def test_key_cache_localizes_once_per_user_and_engine(monkeypatch: pytest.Monkey
     assert len(calls) == 2  # one master key per password, shared by every engine
     assert len(cache) == 2
     assert first.priv_key is not None and len(first.priv_key) == 16
-    assert first.priv_key == localize_key(password_to_key(b"privpass123", AuthProtocol.SHA256),
-                                          b"engine-1", AuthProtocol.SHA256)[:16]
+    assert (
+        first.priv_key
+        == localize_key(
+            password_to_key(b"privpass123", AuthProtocol.SHA256), b"engine-1", AuthProtocol.SHA256
+        )[:16]
+    )
 
 
 def test_secrets_stay_out_of_reprs() -> None:

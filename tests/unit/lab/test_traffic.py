@@ -62,11 +62,15 @@ def test_commute_peaks_beat_the_night() -> None:
 
 def _shares(weights: list[int]) -> tuple[int, ...]:
     from collector.lab.device import shares
+
     return shares(weights)
 
 
-@given(st.lists(st.integers(1, 9), min_size=1, max_size=4),
-       st.integers(0, 10**15), st.integers(0, 10**6))
+@given(
+    st.lists(st.integers(1, 9), min_size=1, max_size=4),
+    st.integers(0, 10**15),
+    st.integers(0, 10**6),
+)
 def test_split_is_exact_and_monotone(weights: list[int], quantity: int, more: int) -> None:
     counts = _shares(weights)
     assert sum(counts) == SPLIT_UNITS
@@ -105,7 +109,10 @@ def test_a_generated_34280_ap_fleet_carries_seouls_2024_within_5_percent() -> No
 
 
 def test_scale_is_heavy_tailed() -> None:
-    weekly = sorted(profile_for(ap, 1).tx_per_week for ap in generated(2000) if
-                    profile_for(ap, 1).tx_per_week > 0)
+    weekly = sorted(
+        profile_for(ap, 1).tx_per_week
+        for ap in generated(2000)
+        if profile_for(ap, 1).tx_per_week > 0
+    )
     median, top = weekly[len(weekly) // 2], weekly[int(len(weekly) * 0.99)]
     assert top > 8 * median

@@ -18,8 +18,9 @@ T0 = 1_735_700_000.0
 
 def test_parse_time_accepts_epoch_and_iso_with_kst_default() -> None:
     assert parse_time("1735700000", "--from") == 1_735_700_000.0
-    assert parse_time("2025-01-01T00:00:00+09:00", "--from") == parse_time("2025-01-01T00:00:00",
-                                                                            "--from")
+    assert parse_time("2025-01-01T00:00:00+09:00", "--from") == parse_time(
+        "2025-01-01T00:00:00", "--from"
+    )
     with pytest.raises(InputError, match="--to"):
         parse_time("yesterday", "--to")
 
@@ -49,8 +50,14 @@ def test_truth_matches_the_wired_uplink_counters() -> None:
 def test_cli_prints_per_ap_json(capsys: pytest.CaptureFixture[str]) -> None:
     inventory = generated(50)
     ap_id = inventory.aps[0].id
-    args = argparse.Namespace(inventory=inventory.path, seed=1, start="2025-01-01T00:00:00",
-                              end="2025-01-02T00:00:00", ap=[ap_id], json=True)
+    args = argparse.Namespace(
+        inventory=inventory.path,
+        seed=1,
+        start="2025-01-01T00:00:00",
+        end="2025-01-02T00:00:00",
+        ap=[ap_id],
+        json=True,
+    )
     assert cli.run_truth(args) == 0
     document = json.loads(capsys.readouterr().out)
     assert [row["ap"] for row in document["aps"]] == [ap_id]
@@ -61,8 +68,9 @@ def test_cli_prints_per_ap_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_cli_rejects_unknown_aps_and_reversed_intervals() -> None:
     inventory = generated(50)
-    args = argparse.Namespace(inventory=inventory.path, seed=1, start="10", end="20",
-                              ap=["AP-NOPE"], json=True)
+    args = argparse.Namespace(
+        inventory=inventory.path, seed=1, start="10", end="20", ap=["AP-NOPE"], json=True
+    )
     with pytest.raises(InputError, match="AP-NOPE"):
         cli.run_truth(args)
     args.ap, args.start = [], "30"

@@ -31,32 +31,50 @@ def inventory(tmp_path: Path) -> Inventory:
 
 def radio(band: str, index: str, rx: int, tx: int, sessions: int, **kw: object) -> RadioSample:
     return RadioSample(
-        index, None, band, CounterValue(rx, 64), CounterValue(tx, 64),
-        sessions=CounterValue(sessions, 32), clients=2, channel=36, **kw,  # type: ignore[arg-type]
+        index,
+        None,
+        band,
+        CounterValue(rx, 64),
+        CounterValue(tx, 64),
+        sessions=CounterValue(sessions, 32),
+        clients=2,
+        channel=36,
+        **kw,  # type: ignore[arg-type]
     )
 
 
 def sample(ap: str, t: int, radios: tuple[RadioSample, ...], **kw: object) -> Sample:
     info: dict[str, object] = {"model": "AIR-AP", "firmware": "17.9", **kw}
     return Sample(
-        ap, t * NS, True, uptime=UP0 + (t - T0) * 100, radios=radios, **info,  # type: ignore[arg-type]
+        ap,
+        t * NS,
+        True,
+        uptime=UP0 + (t - T0) * 100,
+        radios=radios,
+        **info,  # type: ignore[arg-type]
     )
 
 
 def two_polls(ap: str, power: float = 17.0, model: str = "AIR-AP") -> tuple[Sample, Sample]:
     first = sample(ap, T0, (radio("2.4GHz", "1", 0, 0, 0), radio("5GHz", "2", 0, 0, 0)))
     second = sample(
-        ap, T0 + 300,
-        (radio("2.4GHz", "1", 1_000, 2_000, 3), radio("5GHz", "2", 10_000, 20_000, 4,
-                                                      tx_power_dbm=power)),
+        ap,
+        T0 + 300,
+        (
+            radio("2.4GHz", "1", 1_000, 2_000, 3),
+            radio("5GHz", "2", 10_000, 20_000, 4, tx_power_dbm=power),
+        ),
         model=model,
     )
     return first, second
 
 
 def measurements(lines: list[str]) -> list[str]:
-    return [line.split(",", 1)[0] + ("/" + line.split("band=")[1].split(" ")[0].split(",")[0]
-                                     if "band=" in line else "") for line in lines]
+    return [
+        line.split(",", 1)[0]
+        + ("/" + line.split("band=")[1].split(" ")[0].split(",")[0] if "band=" in line else "")
+        for line in lines
+    ]
 
 
 def test_a_nan_sets_aside_only_its_radio_line(inventory: Inventory, tmp_path: Path) -> None:
@@ -91,8 +109,9 @@ def test_an_unknown_band_is_a_set_aside_line_not_an_error(
 ) -> None:
     ap = inventory.aps[2].id
     accountant = Accountant(inventory, BaselineStore.open(tmp_path))
-    out = accountant.account(sample(ap, T0, (radio("60GHz", "9", 0, 0, 0),
-                                             radio("5GHz", "2", 0, 0, 0))))
+    out = accountant.account(
+        sample(ap, T0, (radio("60GHz", "9", 0, 0, 0), radio("5GHz", "2", 0, 0, 0)))
+    )
     assert [e.reason for e in out.set_aside] == ["schema"]
     assert measurements(out.lines) == ["ap_poll", "ap_info", "radio_poll/5GHz"]
 
@@ -122,8 +141,11 @@ def test_spool_sink_counts_the_bad_line_and_spools_every_other(
     assert dict(metrics.set_aside) == {"nan_inf": 1, "unknown_ap": 1}
     last = spool.groups[-1]
     assert measurements(last) == [
-        "ap_poll", "radio_poll/2.4GHz",  # the bad AP: all but its 5 GHz line
-        "ap_poll", "radio_poll/2.4GHz", "radio_poll/5GHz",
+        "ap_poll",
+        "radio_poll/2.4GHz",  # the bad AP: all but its 5 GHz line
+        "ap_poll",
+        "radio_poll/2.4GHz",
+        "radio_poll/5GHz",
     ]
     assert all(f"ap={bad_ap}," in line for line in last[:2])
     # baselines were committed: a reopened store has the second poll's values
@@ -133,14 +155,17 @@ def test_spool_sink_counts_the_bad_line_and_spools_every_other(
 
 
 def test_a_large_batch_gives_the_event_loop_back_while_it_is_accounted(
-    inventory: Inventory, tmp_path: Path,
+    inventory: Inventory,
+    tmp_path: Path,
 ) -> None:
     """Answers in flight are read during a big emit; two emits never interleave."""
     from collector.collect.pipeline import YIELD_EVERY
 
     ap_id = inventory.aps[0].id
-    polls = [sample(ap_id, T0 + 60 * i, (radio("5GHz", "2", 1000 * i, 2000 * i, i),))
-             for i in range(4 * YIELD_EVERY)]
+    polls = [
+        sample(ap_id, T0 + 60 * i, (radio("5GHz", "2", 1000 * i, 2000 * i, i),))
+        for i in range(4 * YIELD_EVERY)
+    ]
     spool = ListSpool()
     sink = SpoolSink(Accountant(inventory, BaselineStore.open(tmp_path)), spool)  # type: ignore[arg-type]
     ticks: list[int] = []
@@ -153,7 +178,7 @@ def test_a_large_batch_gives_the_event_loop_back_while_it_is_accounted(
 
         tick = asyncio.create_task(ticker())
         await asyncio.sleep(0)
-        first, second = polls[: len(polls) // 2], polls[len(polls) // 2:]
+        first, second = polls[: len(polls) // 2], polls[len(polls) // 2 :]
         await asyncio.gather(sink.emit(first), sink.emit(second))
         tick.cancel()
 
@@ -172,8 +197,11 @@ def fields_of(line: str) -> dict[str, str]:
 
 
 def radio_rows(lines: list[str]) -> dict[str, dict[str, str]]:
-    return {m.split("/")[1]: fields_of(line)
-            for m, line in zip(measurements(lines), lines, strict=True) if "/" in m}
+    return {
+        m.split("/")[1]: fields_of(line)
+        for m, line in zip(measurements(lines), lines, strict=True)
+        if "/" in m
+    }
 
 
 def test_first_poll_rows_carry_interval_zero_and_no_deltas(
@@ -182,34 +210,48 @@ def test_first_poll_rows_carry_interval_zero_and_no_deltas(
     accountant = Accountant(inventory, BaselineStore.open(tmp_path))
     rows = radio_rows(accountant.account(two_polls(inventory.aps[0].id)[0]).lines)
     assert {band: (f["interval_s"], "rx_bytes" in f) for band, f in rows.items()} == {
-        "2.4GHz": ("0i", False), "5GHz": ("0i", False),
+        "2.4GHz": ("0i", False),
+        "5GHz": ("0i", False),
     }
 
 
 def five_ghz(rx: int, tx: int, sessions: int, disc: int | None = None) -> RadioSample:
     """A 5 GHz radio with 64-bit counters (sessions too) on a 1 Mbit/s interface."""
     return RadioSample(
-        "2", None, "5GHz", CounterValue(rx, 64), CounterValue(tx, 64), speed_bps=1_000_000,
-        discontinuity=disc, sessions=CounterValue(sessions, 64),
+        "2",
+        None,
+        "5GHz",
+        CounterValue(rx, 64),
+        CounterValue(tx, 64),
+        speed_bps=1_000_000,
+        discontinuity=disc,
+        sessions=CounterValue(sessions, 64),
     )
 
 
 SLOW = 1_000_000  # 1 Mbit/s: 300 s carry at most about 39 MB
 
 
-@pytest.mark.parametrize(("fault", "second_5ghz", "third_5ghz"), [
-    ("tx over speed", five_ghz(10_000, 10**9, 9), five_ghz(20_000, 10**9 + 1, 10)),
-    ("sessions down", five_ghz(10_000, 20_000, 2), five_ghz(20_000, 30_000, 3)),
-    ("one radio reset", five_ghz(10, 20, 1, UP0 + 20_000), five_ghz(20, 40, 2, UP0 + 20_000)),
-])
+@pytest.mark.parametrize(
+    ("fault", "second_5ghz", "third_5ghz"),
+    [
+        ("tx over speed", five_ghz(10_000, 10**9, 9), five_ghz(20_000, 10**9 + 1, 10)),
+        ("sessions down", five_ghz(10_000, 20_000, 2), five_ghz(20_000, 30_000, 3)),
+        ("one radio reset", five_ghz(10, 20, 1, UP0 + 20_000), five_ghz(20, 40, 2, UP0 + 20_000)),
+    ],
+)
 def test_a_poll_not_wholly_counted_writes_its_deltas_without_interval(
-    inventory: Inventory, tmp_path: Path, fault: str, second_5ghz: RadioSample,
+    inventory: Inventory,
+    tmp_path: Path,
+    fault: str,
+    second_5ghz: RadioSample,
     third_5ghz: RadioSample,
 ) -> None:
     ap = inventory.aps[0].id
     accountant = Accountant(inventory, BaselineStore.open(tmp_path))
-    accountant.account(sample(ap, T0, (radio("2.4GHz", "1", 0, 0, 0, speed_bps=SLOW),
-                                       five_ghz(0, 0, 5))))
+    accountant.account(
+        sample(ap, T0, (radio("2.4GHz", "1", 0, 0, 0, speed_bps=SLOW), five_ghz(0, 0, 5)))
+    )
     second = (radio("2.4GHz", "1", 1_000, 2_000, 3, speed_bps=SLOW), second_5ghz)
     rows = radio_rows(accountant.account(sample(ap, T0 + 300, second)).lines)
     assert "interval_s" not in rows["2.4GHz"] and "interval_s" not in rows["5GHz"], fault
@@ -237,10 +279,18 @@ def test_usage_and_ledger_leave_a_partial_poll_out_of_totals_and_coverage(
     tx5 = 0
     for step, t in enumerate(range(hour, hour + 3601, 300)):
         tx5 += 10**9 if step == 4 else 1_000  # poll 4: 5 GHz tx over speed
-        db.write(accountant.account(sample(ap, t, (
-            radio("2.4GHz", "1", 100 * step, 10 * step, step, speed_bps=SLOW),
-            radio("5GHz", "2", 1_000 * step, tx5, step, speed_bps=SLOW),
-        ))).lines)
+        db.write(
+            accountant.account(
+                sample(
+                    ap,
+                    t,
+                    (
+                        radio("2.4GHz", "1", 100 * step, 10 * step, step, speed_bps=SLOW),
+                        radio("5GHz", "2", 1_000 * step, tx5, step, speed_bps=SLOW),
+                    ),
+                )
+            ).lines
+        )
     report = usage_from_polls(db, hour, hour + 3600, ap=ap)
     (usage,) = report.aps
     assert usage.covered_s == 3600 - 300 and report.without_interval == 2

@@ -429,8 +429,11 @@ def went_down_64(draw):
     prev = s64(prev_value, prev_up, T0, discontinuity_ticks=disc, speed_mbps=speed)
     cur_disc = draw(st.sampled_from([disc, None]))  # unchanged, or not read this time
     cur = s64(
-        cur_value, _continuous(draw, prev_up, cs), T0 + cs / 100,
-        discontinuity_ticks=cur_disc, speed_mbps=speed,
+        cur_value,
+        _continuous(draw, prev_up, cs),
+        T0 + cs / 100,
+        discontinuity_ticks=cur_disc,
+        speed_mbps=speed,
     )
     return prev, cur
 
@@ -444,8 +447,11 @@ def test_a_64_bit_counter_going_down_gives_no_delta_and_loses_the_interval(readi
     assert d.seconds == 0 and d.lost_seconds == pytest.approx(cur.wall_time - prev.wall_time)
     # and the next reading continues from the lower value: nothing is carried over
     later = s64(
-        cur.value + 5, (cur.uptime_ticks + 30_000) % UPTIME_MODULUS, cur.wall_time + 300,
-        discontinuity_ticks=cur.discontinuity_ticks, speed_mbps=None,
+        cur.value + 5,
+        (cur.uptime_ticks + 30_000) % UPTIME_MODULUS,
+        cur.wall_time + 300,
+        discontinuity_ticks=cur.discontinuity_ticks,
+        speed_mbps=None,
     )
     assert (counter_delta(cur, later).delta, counter_delta(cur, later).reason) == (5, Reason.OK)
 
@@ -496,7 +502,11 @@ def nearby_readings(draw, width: int):
     )
     disc = draw(st.sampled_from([prev.discontinuity_ticks, None, (up - 100) % UPTIME_MODULUS]))
     cur = Sample(
-        draw(st.integers(0, 2**width - 1)), width, up, prev.wall_time + cs / 100, disc,
+        draw(st.integers(0, 2**width - 1)),
+        width,
+        up,
+        prev.wall_time + cs / 100,
+        disc,
         draw(st.sampled_from([prev.speed_mbps, None])),
     )
     return prev, cur

@@ -111,7 +111,12 @@ def test_deltas_across_hour_boundaries_apportion_exactly(tmp_path: Path) -> None
     assert sum(v["rx_bytes"] for v in hourly.values()) == 120 + 7200 + 7
     assert sum(v["tx_bytes"] for v in hourly.values()) == 1_001 + 7
     assert hourly[(aps[1].id, H0)] == {
-        "rx_bytes": 0, "tx_bytes": 0, "sessions": 0, "covered_s": 0, "polls": 0, "polls_up": 0
+        "rx_bytes": 0,
+        "tx_bytes": 0,
+        "sessions": 0,
+        "covered_s": 0,
+        "polls": 0,
+        "polls_up": 0,
     }
     assert result.too_long == 0 and result.days == [date(2024, 12, 31)]  # its last hour closed it
     assert ledger(out, "ap_usage_daily")[(ap.id, H0 - DAY_S)]["rx_bytes"] == 1860
@@ -159,10 +164,13 @@ def test_ledger_coverage_is_where_every_radio_counted_as_in_usage(tmp_path: Path
             expected = expected_covered.get((ap.id, hour), 0)
             assert point["covered_s"] == polled.covered_s == expected, (ap.id, hour)
             assert (point["rx_bytes"], point["tx_bytes"], point["sessions"]) == (
-                polled.rx_bytes, polled.tx_bytes, polled.sessions
+                polled.rx_bytes,
+                polled.tx_bytes,
+                polled.sessions,
             )
             assert polled.rx_bytes == sum(
-                d[4] for d in deltas
+                d[4]
+                for d in deltas
                 if d[0] is ap and d[3] is not None and hour < d[2] <= hour + HOUR_S
             )
 
@@ -343,3 +351,28 @@ def test_run_due_rolls_day_by_day_and_saves_state(tmp_path: Path) -> None:
     crossing = [d for d in deltas if d[2] - d[3] < H0 + DAY_S < d[2]]
     assert daily[(aps[0].id, H0)]["rx_bytes"] >= sum(d[4] for d in day_deltas)
     assert daily[(aps[0].id, H0)]["rx_bytes"] <= sum(d[4] for d in day_deltas + crossing)
+
+
+def test_the_local_copy_gets_exactly_the_daily_points_written(tmp_path: Path) -> None:
+    from collector.ledger.mirror import LedgerMirror
+    from collector.ledger.stored import FIELDS
+
+    aps = fleet(tmp_path, 3)
+    db = FakeInfluxQL()
+    store(db, polls(aps, H0 + 100, H0 + 2 * DAY_S - 100, random.Random(5), gap_every=9))
+    out = FakeInfluxQL()
+    mirror = LedgerMirror(tmp_path / "copy.sqlite")
+    roll_up(
+        db, out.write, aps, range(H0, H0 + 2 * DAY_S, HOUR_S), edge_s=330, on_day=mirror.put_day
+    )
+    daily = ledger(out, "ap_usage_daily")
+    for day in (H0, H0 + DAY_S):
+        held = mirror.ap_sums(day, day + DAY_S)
+        assert held is not None
+        assert {ap: tuple(values) for ap, (_, values) in held.items()} == {
+            ap: tuple(fields.get(f, 0) for f in FIELDS)
+            for (ap, ts), fields in daily.items()
+            if ts == day
+        }
+        assert {ap: d for ap, (d, _) in held.items()} == {ap.id: ap.district.code for ap in aps}
+    assert not mirror.holds(H0 + 2 * DAY_S, H0 + 3 * DAY_S)  # a day not closed is not held

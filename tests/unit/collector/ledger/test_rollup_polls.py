@@ -86,23 +86,31 @@ def test_hour_counts_polls_and_up_ones_by_poll_time(tmp_path: Path) -> None:
     ap, silent, never = aps
     db = FakeInfluxQL()
     store_delta(db, ap, H0 + 300, 300, 1000)
-    store_polls(db, [
-        (ap, H0 - 1, 1),  # the hour before
-        (ap, H0, 1),  # the hour's first second: this hour
-        (ap, H0 + 300, 0),  # unanswered: a poll, not an up one
-        (ap, H0 + 600, 1),
-        (ap, H0 + HOUR_S - 1, 0),
-        (ap, H0 + HOUR_S, 1),  # the next hour's first second
-        (silent, H0 + 100, 0),  # never answered in the hour, no deltas at all
-        (silent, H0 + 400, 0),
-    ])
+    store_polls(
+        db,
+        [
+            (ap, H0 - 1, 1),  # the hour before
+            (ap, H0, 1),  # the hour's first second: this hour
+            (ap, H0 + 300, 0),  # unanswered: a poll, not an up one
+            (ap, H0 + 600, 1),
+            (ap, H0 + HOUR_S - 1, 0),
+            (ap, H0 + HOUR_S, 1),  # the next hour's first second
+            (silent, H0 + 100, 0),  # never answered in the hour, no deltas at all
+            (silent, H0 + 400, 0),
+        ],
+    )
     out = FakeInfluxQL()
     result = roll_up(db, out.write, aps, [H0 - HOUR_S, H0, H0 + HOUR_S])
     hourly = ledger(out, "ap_usage_hourly")
     assert availability(hourly, ap, H0) == (4, 2)
     assert availability(hourly, ap, H0 - HOUR_S) == availability(hourly, ap, H0 + HOUR_S) == (1, 1)
     assert hourly[(silent.id, H0)] == {
-        "rx_bytes": 0, "tx_bytes": 0, "sessions": 0, "covered_s": 0, "polls": 2, "polls_up": 0
+        "rx_bytes": 0,
+        "tx_bytes": 0,
+        "sessions": 0,
+        "covered_s": 0,
+        "polls": 2,
+        "polls_up": 0,
     }
     for hour in (H0 - HOUR_S, H0, H0 + HOUR_S):  # an AP without ap_poll points: zeros, a point
         assert availability(hourly, never, hour) == (0, 0)
@@ -215,7 +223,12 @@ def test_a_district_with_polls_but_no_deltas_and_aps_outside_the_inventory(
     assert all(availability(hourly, ap, H0) == (1, 0) for ap in dark)
     assert result.aps_not_in_inventory == {lit[1].id} and result.bad_tags == 0
     assert hourly[(lit[1].id, H0)] == {
-        "rx_bytes": 0, "tx_bytes": 0, "sessions": 0, "covered_s": 0, "polls": 2, "polls_up": 1
+        "rx_bytes": 0,
+        "tx_bytes": 0,
+        "sessions": 0,
+        "covered_s": 0,
+        "polls": 2,
+        "polls_up": 1,
     }
 
 
@@ -249,7 +262,11 @@ def test_the_accountants_ap_poll_points_are_what_the_ledger_counts(tmp_path: Pat
                 rx = CounterValue(1000 * n, 64)
                 radio = RadioSample("1", None, "5GHz", rx, CounterValue(10 * n, 64))
                 sample = Sample(
-                    ap.id, t * NS, True, uptime=10_000 + (t - H0) * 100, radios=(radio,),
+                    ap.id,
+                    t * NS,
+                    True,
+                    uptime=10_000 + (t - H0) * 100,
+                    radios=(radio,),
                     platform=ap.platform,
                 )
                 answered += 1

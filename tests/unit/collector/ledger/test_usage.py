@@ -70,12 +70,15 @@ def test_a_radio_without_covered_time_does_not_zero_the_coverage(tmp_path: Path)
     aps = fleet(tmp_path, 1)
     ap = aps[0]
     db = FakeInfluxQL()
-    store(db, [
-        (ap, Band.GHZ_2_4, H0 + 300, 300, 100, 10, 1),
-        (ap, Band.GHZ_2_4, H0 + 600, 300, 200, 20, 2),
-        (ap, Band.GHZ_5, H0 + 300, 0, 0, 0, 0),  # first sample of a radio
-        (ap, Band.GHZ_6, H0 + 600, None, 999, 999, 9),  # deltas, poll not wholly counted
-    ])  # type: ignore[list-item]
+    store(
+        db,
+        [
+            (ap, Band.GHZ_2_4, H0 + 300, 300, 100, 10, 1),
+            (ap, Band.GHZ_2_4, H0 + 600, 300, 200, 20, 2),
+            (ap, Band.GHZ_5, H0 + 300, 0, 0, 0, 0),  # first sample of a radio
+            (ap, Band.GHZ_6, H0 + 600, None, 999, 999, 9),  # deltas, poll not wholly counted
+        ],
+    )  # type: ignore[list-item]
     report = usage_from_polls(db, H0, H0 + HOUR_S, inventory=aps)
     (usage,) = report.aps
     assert (usage.rx_bytes, usage.covered_s, report.without_interval) == (300, 600, 1)

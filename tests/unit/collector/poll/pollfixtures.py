@@ -38,26 +38,52 @@ ACME = {
     "scalars": {
         "uptime": {"mib": "SNMPv2-MIB::sysUpTime.0", "oid": UPTIME, "type": "timeticks"},
         "sys_name": {"mib": "SNMPv2-MIB::sysName.0", "oid": SYS_NAME, "type": "string"},
-        "model": {"mib": "ACME-MIB::acmeModel.0", "oid": "1.3.6.1.4.1.99999.2.1.0",
-                  "type": "string"},
-        "sessions": {"mib": "ACME-MIB::acmeAssocTotal.0", "oid": "1.3.6.1.4.1.99999.2.2.0",
-                     "type": "counter32", "unit": "sessions"},
+        "model": {
+            "mib": "ACME-MIB::acmeModel.0",
+            "oid": "1.3.6.1.4.1.99999.2.1.0",
+            "type": "string",
+        },
+        "sessions": {
+            "mib": "ACME-MIB::acmeAssocTotal.0",
+            "oid": "1.3.6.1.4.1.99999.2.2.0",
+            "type": "counter32",
+            "unit": "sessions",
+        },
     },
     "radios": {
         "index": "ACME-MIB::acmeRadioIndex",
-        "select": {"mib": "ACME-MIB::acmeRadioType", "oid": "1.3.6.1.4.1.99999.3.1.2",
-                   "type": "integer"},
+        "select": {
+            "mib": "ACME-MIB::acmeRadioType",
+            "oid": "1.3.6.1.4.1.99999.3.1.2",
+            "type": "integer",
+        },
         "select_values": [1, 2, 3],
         "band_map": {"1": "2.4GHz", "2": "5GHz", "3": "6GHz"},
         "columns": {
-            "rx_bytes": {"mib": "ACME-MIB::acmeRadioRx", "oid": "1.3.6.1.4.1.99999.3.1.3",
-                         "type": "counter32", "unit": "bytes"},
-            "tx_bytes": {"mib": "ACME-MIB::acmeRadioTx", "oid": "1.3.6.1.4.1.99999.3.1.4",
-                         "type": "counter32", "unit": "bytes"},
-            "clients": {"mib": "ACME-MIB::acmeRadioClients", "oid": "1.3.6.1.4.1.99999.3.1.5",
-                        "type": "gauge", "unit": "clients"},
-            "channel": {"mib": "ACME-MIB::acmeRadioChannel", "oid": "1.3.6.1.4.1.99999.3.1.6",
-                        "type": "gauge", "unit": "channel"},
+            "rx_bytes": {
+                "mib": "ACME-MIB::acmeRadioRx",
+                "oid": "1.3.6.1.4.1.99999.3.1.3",
+                "type": "counter32",
+                "unit": "bytes",
+            },
+            "tx_bytes": {
+                "mib": "ACME-MIB::acmeRadioTx",
+                "oid": "1.3.6.1.4.1.99999.3.1.4",
+                "type": "counter32",
+                "unit": "bytes",
+            },
+            "clients": {
+                "mib": "ACME-MIB::acmeRadioClients",
+                "oid": "1.3.6.1.4.1.99999.3.1.5",
+                "type": "gauge",
+                "unit": "clients",
+            },
+            "channel": {
+                "mib": "ACME-MIB::acmeRadioChannel",
+                "oid": "1.3.6.1.4.1.99999.3.1.6",
+                "type": "gauge",
+                "unit": "channel",
+            },
         },
     },
 }
@@ -81,12 +107,24 @@ GENERIC = {
         "band": {"mib": "IF-MIB::ifName", "oid": "1.3.6.1.2.1.31.1.1.1.1", "type": "string"},
         "band_map": {"wlan0": "2.4GHz", "wlan1": "5GHz", "eth0": "wired"},
         "columns": {
-            "rx_bytes": {"mib": "IF-MIB::ifHCInOctets", "oid": "1.3.6.1.2.1.31.1.1.1.6",
-                         "type": "counter64", "unit": "bytes"},
-            "tx_bytes": {"mib": "IF-MIB::ifHCOutOctets", "oid": "1.3.6.1.2.1.31.1.1.1.10",
-                         "type": "counter64", "unit": "bytes"},
-            "speed": {"mib": "IF-MIB::ifHighSpeed", "oid": "1.3.6.1.2.1.31.1.1.1.15",
-                      "type": "gauge", "unit": "Mbit/s"},
+            "rx_bytes": {
+                "mib": "IF-MIB::ifHCInOctets",
+                "oid": "1.3.6.1.2.1.31.1.1.1.6",
+                "type": "counter64",
+                "unit": "bytes",
+            },
+            "tx_bytes": {
+                "mib": "IF-MIB::ifHCOutOctets",
+                "oid": "1.3.6.1.2.1.31.1.1.1.10",
+                "type": "counter64",
+                "unit": "bytes",
+            },
+            "speed": {
+                "mib": "IF-MIB::ifHighSpeed",
+                "oid": "1.3.6.1.2.1.31.1.1.1.15",
+                "type": "gauge",
+                "unit": "Mbit/s",
+            },
         },
     },
 }
@@ -96,24 +134,44 @@ def build_profiles() -> dict[str, Profile]:
     return {str(d["platform"]): Profile.model_validate(d, strict=False) for d in (ACME, GENERIC)}
 
 
-SITE = Site("S1", "Test site", District("11110", "Jongno-gu", "종로구"), "Sajik-dong",
-            37.57, 126.98, Mount.SMART_POLE, Footfall.HIGH)
+SITE = Site(
+    "S1",
+    "Test site",
+    District("11110", "Jongno-gu", "종로구"),
+    "Sajik-dong",
+    37.57,
+    126.98,
+    Mount.SMART_POLE,
+    Footfall.HIGH,
+)
 AUTH = SnmpV2cAuth("test-v2c", SecretRef("TEST_COMMUNITY"))
 SSH = SshAuth("test-ssh", SecretRef("TEST_SSH_USER"), None, None, KnownHostsPolicy.STRICT, None)
 
 
 def make_ap(ap_id: str, platform: str = "acme", n: int = 1) -> AccessPoint:
     return AccessPoint(
-        id=ap_id, site=SITE, address=ipaddress.IPv4Address("127.40.0.0") + n,
-        platform=platform, model="AP-100", standard=WifiStandard.WIFI5, installed=None,
-        status=Lifecycle.ACTIVE, snmp_auth=AUTH, ssh_auth=SSH, snmp_port=161, ssh_port=22,
+        id=ap_id,
+        site=SITE,
+        address=ipaddress.IPv4Address("127.40.0.0") + n,
+        platform=platform,
+        model="AP-100",
+        standard=WifiStandard.WIFI5,
+        installed=None,
+        status=Lifecycle.ACTIVE,
+        snmp_auth=AUTH,
+        ssh_auth=SSH,
+        snmp_port=161,
+        ssh_port=22,
     )
 
 
 def acme_agent(uptime: int = 1000, rx: int = 5000, bands: tuple[int, ...] = (1, 2)) -> FakeAgent:
     values: dict[str, object] = {
-        UPTIME: uptime, SYS_NAME: b"acme-1", SYS_DESCR: b"Acme AP 100 fw 1.2",
-        SYS_OBJECT_ID: "1.3.6.1.4.1.99999.1.100", "1.3.6.1.4.1.99999.2.1.0": b"AP-100",
+        UPTIME: uptime,
+        SYS_NAME: b"acme-1",
+        SYS_DESCR: b"Acme AP 100 fw 1.2",
+        SYS_OBJECT_ID: "1.3.6.1.4.1.99999.1.100",
+        "1.3.6.1.4.1.99999.2.1.0": b"AP-100",
         "1.3.6.1.4.1.99999.2.2.0": 77,
     }
     for row, band in enumerate(bands, start=1):

@@ -101,8 +101,9 @@ def test_unanswered_aps_are_asked_first_next_cycle() -> None:
     backoff.record("B", "timeout")
     aps = [make_ap(name, n=i) for i, name in enumerate(("A", "B", "C"), start=1)]
     engine = Recording({name: acme_agent() for name in ("A", "B", "C")})
-    runner = Runner(engine, build_profiles(), RunnerOptions(deadline_s=1), backoff=backoff,
-                    environ=ENV)
+    runner = Runner(
+        engine, build_profiles(), RunnerOptions(deadline_s=1), backoff=backoff, environ=ENV
+    )
     asyncio.run(runner.poll_once(aps, ListSink()))
     assert order[0] == "B", order
     assert set(order) == {"A", "B", "C"}

@@ -53,16 +53,21 @@ def test_first_contact_is_a_walk_and_one_get_when_the_inventory_is_right() -> No
 
 
 def test_a_different_platform_falls_back_to_full_discovery_counted_once() -> None:
-    agent = FakeAgent({
-        UPTIME: 500, SYS_OBJECT_ID: "1.3.6.1.4.1.8072.3.2.10", SYS_DESCR: b"Linux ap 6.1",
-        "1.3.6.1.2.1.2.2.1.3.2": 71, "1.3.6.1.2.1.31.1.1.1.1.2": b"wlan0",
-        "1.3.6.1.2.1.31.1.1.1.6.2": 123, "1.3.6.1.2.1.31.1.1.1.10.2": 456,
-    })
+    agent = FakeAgent(
+        {
+            UPTIME: 500,
+            SYS_OBJECT_ID: "1.3.6.1.4.1.8072.3.2.10",
+            SYS_DESCR: b"Linux ap 6.1",
+            "1.3.6.1.2.1.2.2.1.3.2": 71,
+            "1.3.6.1.2.1.31.1.1.1.1.2": b"wlan0",
+            "1.3.6.1.2.1.31.1.1.1.6.2": 123,
+            "1.3.6.1.2.1.31.1.1.1.10.2": 456,
+        }
+    )
     runner = _runner(agent)
     sample = _poll(runner, platform="acme")  # the inventory is wrong: it is a generic Linux AP
     assert sample.platform == "generic" and sample.platform_mismatch
-    assert [(r.band, r.rx_bytes and r.rx_bytes.value) for r in sample.radios] == [
-        ("2.4GHz", 123)]
+    assert [(r.band, r.rx_bytes and r.rx_bytes.value) for r in sample.radios] == [("2.4GHz", 123)]
     assert runner.ap_poller.counts["platform_mismatch"] == 1
 
 

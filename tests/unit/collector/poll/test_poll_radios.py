@@ -29,24 +29,36 @@ def test_rows_selected_and_banded() -> None:
     agent.set("1.3.6.1.4.1.99999.3.1.2.4", 9)  # a radio type the profile does not select
     poller, runner = _poller(agent)
     rows, unmapped = asyncio.run(
-        discover_rows(poller.engine, runner.target(make_ap("AP-1")),
-                      build_profiles()["acme"].radios))
+        discover_rows(
+            poller.engine, runner.target(make_ap("AP-1")), build_profiles()["acme"].radios
+        )
+    )
     assert [(r.index, r.if_index, r.band) for r in rows] == [
-        ("1", 1, "2.4GHz"), ("2", 2, "5GHz"), ("3", 3, "6GHz")]
+        ("1", 1, "2.4GHz"),
+        ("2", 2, "5GHz"),
+        ("3", 3, "6GHz"),
+    ]
     assert unmapped == 0
 
 
 def test_band_column_values_map_and_unmapped_rows_are_counted() -> None:
     generic = build_profiles()["generic"]
-    agent = FakeAgent({
-        "1.3.6.1.2.1.2.2.1.3.1": 24, "1.3.6.1.2.1.2.2.1.3.2": 71, "1.3.6.1.2.1.2.2.1.3.3": 71,
-        "1.3.6.1.2.1.2.2.1.3.4": 6,
-        "1.3.6.1.2.1.31.1.1.1.1.1": b"lo", "1.3.6.1.2.1.31.1.1.1.1.2": b"wlan0",
-        "1.3.6.1.2.1.31.1.1.1.1.3": b"wlan1", "1.3.6.1.2.1.31.1.1.1.1.4": b"br-lan",
-    })
+    agent = FakeAgent(
+        {
+            "1.3.6.1.2.1.2.2.1.3.1": 24,
+            "1.3.6.1.2.1.2.2.1.3.2": 71,
+            "1.3.6.1.2.1.2.2.1.3.3": 71,
+            "1.3.6.1.2.1.2.2.1.3.4": 6,
+            "1.3.6.1.2.1.31.1.1.1.1.1": b"lo",
+            "1.3.6.1.2.1.31.1.1.1.1.2": b"wlan0",
+            "1.3.6.1.2.1.31.1.1.1.1.3": b"wlan1",
+            "1.3.6.1.2.1.31.1.1.1.1.4": b"br-lan",
+        }
+    )
     poller, runner = _poller(agent)
     rows, unmapped = asyncio.run(
-        discover_rows(poller.engine, runner.target(make_ap("AP-1")), generic.radios))
+        discover_rows(poller.engine, runner.target(make_ap("AP-1")), generic.radios)
+    )
     assert [(r.index, r.band) for r in rows] == [("2", "2.4GHz"), ("3", "5GHz")]
     assert unmapped == 1  # br-lan: selected (ifType 6) but not in band_map, no "*"
 
@@ -65,7 +77,9 @@ def test_steady_state_is_one_get_and_values_are_typed() -> None:
     assert second.model == "AP-100" and second.sys_name == "acme-1"
     assert second.sessions == CounterValue(77, 32)
     assert [(r.band, r.rx_bytes, r.clients, r.channel) for r in second.radios] == [
-        ("2.4GHz", CounterValue(5000, 32), 4, 6), ("5GHz", CounterValue(10000, 32), 8, 36)]
+        ("2.4GHz", CounterValue(5000, 32), 4, 6),
+        ("5GHz", CounterValue(10000, 32), 8, 36),
+    ]
 
 
 def test_reboot_triggers_rediscovery() -> None:

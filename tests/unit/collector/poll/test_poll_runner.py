@@ -40,8 +40,7 @@ def test_dead_aps_finish_in_about_one_deadline_and_do_not_delay_live_ones() -> N
     agents.update({ap.id: FakeAgent({}, hang=True) for ap in dead})
     aps = [ap for pair in zip(dead, live[:100], strict=True) for ap in pair] + live[100:]
     # fewer slots than dead APs: a dead AP must give its slot back
-    options = RunnerOptions(concurrency=20, deadline_s=deadline, slot_hold_s=0.02,
-                            batch_size=50)
+    options = RunnerOptions(concurrency=20, deadline_s=deadline, slot_hold_s=0.02, batch_size=50)
     runner = Runner(FakeEngine(agents), build_profiles(), options, environ=ENV)
     sink = TimedSink()
     start_ns = time.time_ns()
@@ -73,8 +72,9 @@ def test_concurrency_bound_is_respected() -> None:
 
     aps = [make_ap(f"AP-{i}", n=i) for i in range(200)]
     engine = CountingEngine({ap.id: FakeAgent(acme_agent().values, delay=0.005) for ap in aps})
-    runner = Runner(engine, build_profiles(), RunnerOptions(concurrency=8, slot_hold_s=1),
-                    environ=ENV)
+    runner = Runner(
+        engine, build_profiles(), RunnerOptions(concurrency=8, slot_hold_s=1), environ=ENV
+    )
     stats = asyncio.run(runner.poll_once(aps, ListSink()))
     assert stats.ok == 200
     assert peak == 8
@@ -82,16 +82,22 @@ def test_concurrency_bound_is_respected() -> None:
 
 def test_failure_reasons_are_reported_per_ap() -> None:
     aps = [make_ap(f"AP-{i}", n=i) for i in range(4)]
-    engine = FakeEngine({
-        "AP-0": acme_agent(),
-        "AP-1": FakeAgent({}, fail=Reason.AUTH),
-        "AP-2": FakeAgent({}, fail=Reason.DECODE),
-        "AP-3": FakeAgent({}),  # answers nothing at all: no sysUpTime
-    })
+    engine = FakeEngine(
+        {
+            "AP-0": acme_agent(),
+            "AP-1": FakeAgent({}, fail=Reason.AUTH),
+            "AP-2": FakeAgent({}, fail=Reason.DECODE),
+            "AP-3": FakeAgent({}),  # answers nothing at all: no sysUpTime
+        }
+    )
     sink = ListSink()
     stats = asyncio.run(Runner(engine, build_profiles(), environ=ENV).poll_once(aps, sink))
     assert {s.ap_id: s.reason for s in sink.samples} == {
-        "AP-0": None, "AP-1": "auth", "AP-2": "decode", "AP-3": "no_such"}
+        "AP-0": None,
+        "AP-1": "auth",
+        "AP-2": "decode",
+        "AP-3": "no_such",
+    }
     assert stats.summary()["reasons"] == {"auth": 1, "decode": 1, "no_such": 1}
     assert [stats.summary()[k] for k in ("aps", "ok", "failed", "samples")] == [4, 1, 3, 4]
 
@@ -101,7 +107,9 @@ def test_unset_secret_costs_only_its_ap() -> None:
     sink = ListSink()
     stats = asyncio.run(
         Runner(FakeEngine({"AP-1": acme_agent()}), build_profiles(), environ={}).poll_once(
-            [ap], sink))
+            [ap], sink
+        )
+    )
     assert stats.reasons == {"config": 1}
 
 

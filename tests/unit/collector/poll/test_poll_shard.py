@@ -30,8 +30,13 @@ def test_stable_across_processes() -> None:
         "import sys; from collector.poll.shard import shard_index;"
         "print(','.join(str(shard_index(i, 5)) for i in sys.argv[1:]))"
     )
-    out = subprocess.run([sys.executable, "-c", code, *sample], capture_output=True,
-                         text=True, check=True, env={"PYTHONHASHSEED": "12345"})
+    out = subprocess.run(
+        [sys.executable, "-c", code, *sample],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONHASHSEED": "12345"},
+    )
     assert out.stdout.strip() == ",".join(map(str, here))
 
 

@@ -26,9 +26,14 @@ from collector.lab.fleet import Fleet  # noqa: E402
 from collector.lab.mibview import SnmpType, Value  # noqa: E402
 
 TAGS = {
-    SnmpType.INTEGER: "2", SnmpType.OCTET_STRING: "4", SnmpType.OBJECT_IDENTIFIER: "6",
-    SnmpType.IP_ADDRESS: "64", SnmpType.COUNTER32: "65", SnmpType.GAUGE32: "66",
-    SnmpType.TIMETICKS: "67", SnmpType.COUNTER64: "70",
+    SnmpType.INTEGER: "2",
+    SnmpType.OCTET_STRING: "4",
+    SnmpType.OBJECT_IDENTIFIER: "6",
+    SnmpType.IP_ADDRESS: "64",
+    SnmpType.COUNTER32: "65",
+    SnmpType.GAUGE32: "66",
+    SnmpType.TIMETICKS: "67",
+    SnmpType.COUNTER64: "70",
 }
 
 

@@ -37,9 +37,13 @@ def test_snmprec_agent_gets_and_walks_in_oid_order() -> None:
     assert got == {"1.3.6.1.2.1.1.3.0": 12345}  # missing objects are left out
     walked = asyncio.run(engine.walk(TARGET, "1.3.6.1.2.1.2.2.1.3"))
     assert [oid for oid, _ in walked] == [
-        "1.3.6.1.2.1.2.2.1.3.1", "1.3.6.1.2.1.2.2.1.3.2", "1.3.6.1.2.1.2.2.1.3.10"]
+        "1.3.6.1.2.1.2.2.1.3.1",
+        "1.3.6.1.2.1.2.2.1.3.2",
+        "1.3.6.1.2.1.2.2.1.3.10",
+    ]
     assert asyncio.run(engine.get(TARGET, ["1.3.6.1.2.1.31.1.1.1.1.2"])) == {
-        "1.3.6.1.2.1.31.1.1.1.1.2": b"wlan0"}
+        "1.3.6.1.2.1.31.1.1.1.1.2": b"wlan0"
+    }
 
 
 def test_snmprec_bad_line_names_its_line() -> None:
@@ -56,12 +60,24 @@ def test_fake_failure_carries_reason() -> None:
 
 def test_reasons_are_stable_label_values() -> None:
     assert {r.value for r in Reason} == {
-        "timeout", "auth", "decode", "no_such", "network", "agent_error"}
+        "timeout",
+        "auth",
+        "decode",
+        "no_such",
+        "network",
+        "agent_error",
+    }
 
 
 def test_v3_credentials_resolve_and_never_print_secrets() -> None:
-    auth = SnmpV3Auth("v3", SecretRef("U"), SnmpAuthProtocol.SHA256, SecretRef("A"),
-                      SnmpPrivProtocol.AES128, SecretRef("P"))
+    auth = SnmpV3Auth(
+        "v3",
+        SecretRef("U"),
+        SnmpAuthProtocol.SHA256,
+        SecretRef("A"),
+        SnmpPrivProtocol.AES128,
+        SecretRef("P"),
+    )
     creds = resolve_credentials(auth, {"U": "user", "A": "authpass1", "P": "privpass1"})
     assert isinstance(creds, V3Credentials) and creds.auth_key.reveal() == "authpass1"
     assert "authpass1" not in repr(creds) and "privpass1" not in repr(creds)
