@@ -2,14 +2,17 @@
 
     .venv/bin/python benchmarks/bench_savings.py [--aps 34000] [--repeat 3]
 
-Starts a private influxd in a temporary directory and stores a daily ledger
-(``ap_usage_daily``, one point per AP per KST day) for 2025-11-01 .. 2026-11-30 (395 days,
-13.4 M points at 34,000 APs), as ``pubwifi lab backfill`` and the rollup would leave it. Then
-times, each ``--repeat`` times (median printed):
+Stores a daily ledger (one row per AP per KST day) for 2025-11-01 .. 2026-11-30 (395 days,
+13.4 M AP-days at 34,000 APs) in the ledger's local copy (:mod:`collector.ledger.mirror`) through
+``LedgerMirror.put_day``, as the roll-up leaves it, with a private influxd running for anything
+the copy does not hold (nothing here). Then times, each ``--repeat`` times (median printed):
 
 - the monthly report for 2026-11, built and written in every format (CSV, XLSX, PDF, open data,
   manifest): issue 10's target is at most 5 s;
 - ``savings --by district`` for the year 2025-12-01 .. 2026-12-01: target at most 2 s.
+
+``--influx-peer`` also writes 2026-11 into influxd as ``ap_usage_daily`` points and times the
+same month's per-AP read from InfluxDB alone (the path without the copy), once.
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ from collector.influx.schema import AP_USAGE_DAILY, ap_tags  # noqa: E402
 from collector.influx.v1 import V1Writer  # noqa: E402
 from collector.inventory.generate import GenerateOptions, generate  # noqa: E402
 from collector.inventory.load import load_inventory  # noqa: E402
+from collector.ledger.mirror import LedgerMirror  # noqa: E402
 from collector.reports.cli import produce  # noqa: E402
-from collector.savings.compute import kst_midnight, savings  # noqa: E402
+from collector.savings.compute import kst_midnight, read_ap_periods, savings  # noqa: E402
 from collector.savings.tariff import load_tariffs  # noqa: E402
 
 FIRST_DAY = dt.date(2025, 11, 1)
@@ -46,11 +50,12 @@ def wanted(day: dt.date, report_only: bool) -> bool:
     return not report_only or (day.year, day.month) in ((2026, 11), (2026, 10), (2025, 11))
 
 
-def store_ledger(url: str, aps: list, seed: int, report_only: bool = False) -> int:
-    writer = V1Writer(url, "pubwifi")
+def store_ledger(mirror: LedgerMirror, aps: list, seed: int, report_only: bool = False,
+                 influx_url: str | None = None) -> int:
     rng = random.Random(seed)
-    prefixes = [AP_USAGE_DAILY.prefix(ap_tags(ap)) for ap in aps]
     scale = [rng.lognormvariate(0, 0.8) for _ in aps]
+    prefixes = [AP_USAGE_DAILY.prefix(ap_tags(ap)) for ap in aps]
+    writer = V1Writer(influx_url, "pubwifi", batch_lines=50_000) if influx_url else None
     written = 0
     day = FIRST_DAY
     while day < END_DAY:
@@ -58,18 +63,21 @@ def store_ledger(url: str, aps: list, seed: int, report_only: bool = False) -> i
             day += dt.timedelta(days=1)
             continue
         ts = kst_midnight(day)
-        lines = []
-        for prefix, k in zip(prefixes, scale, strict=True):
+        rows = []
+        for ap, k in zip(aps, scale, strict=True):
             down = int(2.5e9 * k * rng.uniform(0.7, 1.3))
             covered = 86_400 if rng.random() > 0.02 else rng.randrange(86_400)
             polls = 288 if covered == 86_400 else covered // 300
-            lines.append(
-                f"{prefix} rx_bytes={down // 6}i,tx_bytes={down}i,"
-                f"sessions={int(100 * k)}i,covered_s={covered}i,"
-                f"polls={polls}i,polls_up={polls}i {ts}"
-            )
-        writer.write(lines)
-        written += len(lines)
+            rows.append((ap.id, ap.district.code,
+                         (down // 6, down, int(100 * k), covered, polls, polls)))
+        mirror.put_day(ts, rows)
+        if writer is not None and (day.year, day.month) == (2026, 11):
+            writer.write([
+                f"{prefix} rx_bytes={v[0]}i,tx_bytes={v[1]}i,sessions={v[2]}i,covered_s={v[3]}i,"
+                f"polls={v[4]}i,polls_up={v[5]}i {ts}"
+                for prefix, (_, _, v) in zip(prefixes, rows, strict=True)
+            ])
+        written += len(rows)
         day += dt.timedelta(days=1)
     return written
 
@@ -88,8 +96,9 @@ def main() -> int:
     parser.add_argument("--aps", type=int, default=34_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--report-only", action="store_true",
-                        help="store only 2025-11, 2026-10 and 2026-11 and time the report alone "
-                        "(the full year takes ~18 min to load into influxd 1.6 here)")
+                        help="store only 2025-11, 2026-10 and 2026-11 and time the report alone")
+    parser.add_argument("--influx-peer", action="store_true",
+                        help="also time 2026-11's per-AP sums read from influxd alone")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         inventory_path = Path(tmp) / "inventory.yaml"
@@ -97,16 +106,35 @@ def main() -> int:
         aps = list(load_inventory(inventory_path).aps)
         with running(influxd(Path(tmp) / "influxd")) as server:
             create_database(server, "pubwifi")  # influxd's default: one shard per week
+            mirror = LedgerMirror.in_dir(Path(tmp) / "var")
             started = time.perf_counter()
-            points = store_ledger(server.url, aps, 1, args.report_only)
+            points = store_ledger(mirror, aps, 1, args.report_only,
+                                  server.url if args.influx_peer else None)
             loaded = time.perf_counter() - started
-            print(f"stored {points:,} ap_usage_daily points in {loaded:.1f} s", flush=True)
-            query = InfluxQL(server.url, "pubwifi")
+            size = mirror.path.stat().st_size / 1e6
+            print(f"stored {points:,} AP-days in the ledger copy in {loaded:.1f} s "
+                  f"({size:,.0f} MB)", flush=True)
+            query = InfluxQL(server.url, "pubwifi", timeout_s=600)
             book = load_tariffs()
+            if args.influx_peer:
+                lo, hi = kst_midnight(dt.date(2026, 11, 1)), kst_midnight(END_DAY)
+                began = time.perf_counter()
+                periods, _ = read_ap_periods(query, lo, hi, book, inventory=aps)
+                peer_s = time.perf_counter() - began
+                print(f"peer: 2026-11 per-AP sums from influxd 1.6.7 alone: {peer_s:.2f} s "
+                      f"({len(periods):,} APs)", flush=True)
+                began = time.perf_counter()
+                periods_copy, _ = read_ap_periods(query, lo, hi, book, inventory=aps,
+                                                  mirror=mirror)
+                copy_s = time.perf_counter() - began
+                same = periods_copy == periods
+                print(f"      the same from the ledger copy:            {copy_s:.2f} s "
+                      f"(equal: {same})", flush=True)
             now = kst_midnight(dt.date(2026, 12, 7))
             out = Path(tmp) / "reports"
             report_s, revision = timed(
-                lambda: produce(query, book, aps, "2026-11", out, now=now), args.repeat
+                lambda: produce(query, book, aps, "2026-11", out, now=now, mirror=mirror),
+                args.repeat,
             )
             print(f"monthly report 2026-11, {args.aps:,} APs, every format: {report_s:.2f} s "
                   f"(median of {args.repeat}; {revision.path.name})", flush=True)  # type: ignore[attr-defined]
@@ -115,7 +143,7 @@ def main() -> int:
             year_s, table = timed(
                 lambda: savings(
                     query, kst_midnight(dt.date(2025, 12, 1)), kst_midnight(END_DAY), book,
-                    by="district", inventory=aps,
+                    by="district", inventory=aps, mirror=mirror,
                 ),
                 args.repeat,
             )

@@ -247,7 +247,10 @@ def _spans(low: int, high: int) -> list[tuple[str, str, int, int]]:
         start = month_start(cursor)
         end = next_month(start)
         if cursor == start and end <= high:
-            out.append(("monthly", "month", start, start + 1))
+            if out and out[-1][0] == "monthly" and next_month(out[-1][3] - 1) == start:
+                out[-1] = ("monthly", "month", out[-1][2], start + 1)  # one read for them all
+            else:
+                out.append(("monthly", "month", start, start + 1))
         else:
             out.append(("daily", "day", cursor, min(end, high)))
         cursor = min(end, high)

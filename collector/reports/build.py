@@ -294,9 +294,12 @@ def build_monthly(
             daily=_day_rows(days, day_sums, figures, sum(1 for _ in mine)),
         )
 
+    by_code: dict[str, list[tuple[ApPeriod, AccessPoint | None]]] = {}
+    for p, ap in members:
+        by_code.setdefault(ap.district.code if ap else p.district, []).append((p, ap))
     districts = []
     for d in SEOUL_DISTRICTS:
-        mine = [(p, ap) for p, ap in members if (ap.district.code if ap else p.district) == d.code]
+        mine = by_code.get(d.code, [])
         figures = district_figures.get(d.code) or _empty(end - start, 0)
         districts.append(area(d.code, d.name_en, d.name_ko, figures, mine, daily.get(d.code, {})))
     city_days: dict[dt.date, tuple[int, int, int, int, Decimal]] = {}

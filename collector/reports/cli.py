@@ -71,15 +71,16 @@ def produce(
     mirror: LedgerMirror | None = None,
 ) -> store.Revision:
     """Build, write and publish one revision of ``month``'s report under ``root``."""
-    # bad input stops here, before anything is written
-    report = build_monthly(query, book, inventory, month, now=now, mirror=mirror)
-    from collector.reports.writers import write_all
+    from collector.reports.writers import write_all, writer_pool
     from collector.reports.writers.manifest import write_manifest
 
-    previous = store.latest_manifest(root, month)
-    why = store.why(report, previous, reason)
-    number, staging = store.new_revision(root, month)
-    files = write_all(report, staging, lang)
+    with writer_pool() as pool:  # the writers' processes start while the report is built
+        # bad input stops here, before anything is written
+        report = build_monthly(query, book, inventory, month, now=now, mirror=mirror)
+        previous = store.latest_manifest(root, month)
+        why = store.why(report, previous, reason)
+        number, staging = store.new_revision(root, month)
+        files = write_all(report, staging, lang, pool=pool)
     coverage = report.city.figures.coverage
     inputs = {
         "month": month,

@@ -45,6 +45,7 @@ ESTIMATE_METHOD_KO = (
     "AP별 평균 속도: 같은 기간 해당 AP의 수집된 1초당 이용량(및 금액)을 수집되지 않은 시간에 "
     "적용; 수집된 시간이 전혀 없는 AP는 추정하지 않음"
 )
+_ZERO = Decimal(0)
 _FIELDS = ("rx_bytes", "tx_bytes", "sessions", "covered_s", "polls", "polls_up")
 
 
@@ -80,8 +81,8 @@ class ApPeriod:
 
     def estimate(self) -> tuple[int, Decimal]:
         """(bytes, KRW) for the uncovered seconds at this AP's own covered-time rate."""
-        if self.covered_s <= 0 or self.gap_s == 0:
-            return 0, Decimal(0)
+        if self.covered_s <= 0 or self.covered_s >= self.period_s:
+            return 0, _ZERO
         total = self.rx_bytes + self.tx_bytes
         return total * self.gap_s // self.covered_s, self.krw * self.gap_s / self.covered_s
 
@@ -229,7 +230,7 @@ def read_ap_periods(
     for ap in expected:
         for key, seconds in span_s.items():
             periods[(ap.id, key)] = ApPeriod(ap.id, ap.district.code, seconds)
-    for piece in cut:  # one request per piece: a month is three, a year by month a few dozen
+    for piece in cut if by_month else merged(cut):  # a request per piece (module doc)
         key = piece.month if by_month else "*"
         for ap_id, ap_district, values in piece_sums(query, piece, tags, mirror):
             entry = periods.get((ap_id, key))
@@ -244,6 +245,25 @@ def read_ap_periods(
             entry.polls_up += polls_up
             entry.krw += krw_exact(billable_bytes(rx, tx, piece.tariff), piece.tariff)
     return periods, cut
+
+
+def merged(cut: Sequence[Piece]) -> list[Piece]:
+    """Adjacent daily pieces priced by the same tariff as one (money is linear in bytes and
+    exact per piece, so the sums are the same; a year is then one read, not twelve)."""
+    out: list[Piece] = []
+    for piece in cut:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and piece.measurement != AP_USAGE_HOURLY.name
+            and last.measurement == piece.measurement
+            and last.tariff == piece.tariff
+            and last.high == piece.low
+        ):
+            out[-1] = Piece(last.measurement, last.low, piece.high, last.tariff, last.month)
+        else:
+            out.append(piece)
+    return out
 
 
 def piece_sums(
@@ -277,18 +297,37 @@ class _Group:
     polls: int = 0
     polls_up: int = 0
 
+    def merge(self, g: _Group) -> None:
+        self.rx += g.rx
+        self.tx += g.tx
+        self.sessions += g.sessions
+        self.krw += g.krw
+        self.est_bytes += g.est_bytes
+        self.est_krw += g.est_krw
+        self.aps |= g.aps
+        self.gapped |= g.gapped
+        self.covered += g.covered
+        self.expected += g.expected
+        self.polls += g.polls
+        self.polls_up += g.polls_up
+
     def add(self, p: ApPeriod) -> None:
         self.rx += p.rx_bytes
         self.tx += p.tx_bytes
         self.sessions += p.sessions
         self.krw += p.krw
         est_bytes, est_krw = p.estimate()
-        self.est_bytes += est_bytes
-        self.est_krw += est_krw
+        if est_bytes:
+            self.est_bytes += est_bytes
+        if est_krw:
+            self.est_krw += est_krw
         self.aps.add(p.ap)
-        if p.gap_s:
+        covered, period = p.covered_s, p.period_s
+        if covered < period:
             self.gapped.add(p.ap)
-        self.covered += min(p.covered_s, p.period_s)
+            self.covered += covered
+        else:
+            self.covered += period
         self.expected += p.period_s
         self.polls += p.polls
         self.polls_up += p.polls_up
@@ -304,7 +343,7 @@ def group_figures(
         group = _Group()
         for member in members:
             group.add(member)
-            total.add(member)
+        total.merge(group)
         sums.append((key, group))
     krw = won_parts([g.krw for _, g in sums])
     est = won_parts([g.est_krw for _, g in sums])

@@ -17,8 +17,10 @@ the same English keys with Korean names beside the English ones.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -29,7 +31,7 @@ from collector.reports.writers.opendata import write_opendata
 from collector.reports.writers.pdf import font_paths, write_pdf
 from collector.reports.writers.xlsx import write_xlsx
 
-__all__ = ["file_stem", "write_all"]
+__all__ = ["file_stem", "write_all", "writer_pool"]
 
 
 def file_stem(report: MonthlyReport) -> str:
@@ -37,8 +39,33 @@ def file_stem(report: MonthlyReport) -> str:
     return f"report-{report.month}"
 
 
+def _warm() -> None:
+    """Run first in each writer process: unpickling it imports this package (fpdf2, openpyxl)
+    there, while the report is still being built."""
+
+
+@contextlib.contextmanager
+def writer_pool(workers: int | None = None) -> Iterator[ProcessPoolExecutor | None]:
+    """The PDF and XLSX writers' two processes, started (and importing) now, so that they are
+    ready when the report is built; ``None`` with one core (or ``workers=1``)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if (workers or cores) < 2:
+        yield None
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        for _ in range(2):
+            pool.submit(_warm)
+        yield pool
+
+
 def write_all(
-    report: MonthlyReport, out_dir: Path, lang: str, *, workers: int | None = None
+    report: MonthlyReport,
+    out_dir: Path,
+    lang: str,
+    *,
+    workers: int | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[Path]:
     """Write every format into ``out_dir`` (which must exist); the paths, manifest excluded.
 
@@ -50,18 +77,18 @@ def write_all(
     font_paths()  # fail before writing anything when the PDF's font is missing
     stem = file_stem(report)
     csv_path, xlsx_path, pdf_path = (out_dir / f"{stem}.{x}" for x in ("csv", "xlsx", "pdf"))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if (workers or cores) < 2:
-        return [
-            write_csv(report, csv_path, lang),
-            write_xlsx(report, xlsx_path, lang),
-            write_pdf(report, pdf_path, lang),
-            *write_opendata(report, out_dir),
-        ]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        pdf = pool.submit(write_pdf, report, pdf_path, lang)
-        xlsx = pool.submit(write_xlsx, report, xlsx_path, lang)
-        written_csv = write_csv(report, csv_path, lang)
-        opendata = write_opendata(report, out_dir)
-        return [written_csv, xlsx.result(), pdf.result(), *opendata]
+    if pool is None:
+        with writer_pool(workers) as own:
+            if own is None:
+                return [
+                    write_csv(report, csv_path, lang),
+                    write_xlsx(report, xlsx_path, lang),
+                    write_pdf(report, pdf_path, lang),
+                    *write_opendata(report, out_dir),
+                ]
+            return write_all(report, out_dir, lang, pool=own)
+    pdf = pool.submit(write_pdf, report, pdf_path, lang)
+    xlsx = pool.submit(write_xlsx, report, xlsx_path, lang)
+    written_csv = write_csv(report, csv_path, lang)
+    opendata = write_opendata(report, out_dir)
+    return [written_csv, xlsx.result(), pdf.result(), *opendata]

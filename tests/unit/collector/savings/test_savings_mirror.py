@@ -74,10 +74,10 @@ def test_savings_and_the_report_are_the_same_from_either_store(tmp_path: Path) -
     ]
     for start, end in windows:
         for by in ("ap", "district", "month", "mount"):
-            influx = savings(db, start, end, book, by=by, inventory=aps)
-            local = savings(db, start, end, book, by=by, inventory=aps, mirror=mirror)
-            assert local == influx, (start, end, by)
-            assert local.total.aps_with_gaps > 0 and local.total.krw > 0
+            from_influx = savings(db, start, end, book, by=by, inventory=aps)
+            from_copy = savings(db, start, end, book, by=by, inventory=aps, mirror=mirror)
+            assert from_copy == from_influx, (start, end, by)
+            assert from_copy.total.aps_with_gaps > 0 and from_copy.total.krw > 0
     now = kst_midnight(dt.date(2026, 11, 2)) + 7 * 3600
     for month in ("2026-10", "2026-11"):  # a closed month and a month to date
         local = build_monthly(db, book, aps, month, now=now, mirror=mirror)
