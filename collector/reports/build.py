@@ -16,6 +16,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
+from typing import Any
 
 from collector.districts import SEOUL_DISTRICTS
 from collector.errors import InputError
@@ -46,7 +47,7 @@ from collector.savings.compute import (
     read_ap_periods,
     tariff_spans,
 )
-from collector.savings.money import ROUNDING_RULE, billable_bytes, krw_exact, won_parts
+from collector.savings.money import ROUNDING_RULE, billable_bytes, krw_exact, to_won, won_parts
 from collector.savings.tariff import TariffBook
 
 CITY_CODE = "11000"
@@ -202,11 +203,28 @@ def _comparison(
         return None
     label = f"{year:04d}-{month:02d}"
     known = {ap.id: ap for ap in inventory}
-    rows, total = group_figures(sorted(_by_district(periods.values(), known).items()))
-    if total.coverage is None or total.coverage < MIN_COMPARED_COVERAGE:
+    # Lean sums (only what a comparison shows): the same figures group_figures would give.
+    sums: dict[str, list[Any]] = {}
+    for p in periods.values():
+        ap = known.get(p.ap)
+        row = sums.setdefault(ap.district.code if ap else p.district, [0, 0, Decimal(0), 0, 0])
+        row[0] += p.rx_bytes + p.tx_bytes
+        row[1] += p.sessions
+        row[2] += p.krw
+        row[3] += min(p.covered_s, p.period_s)
+        row[4] += p.period_s
+    keys = sorted(sums)
+    total = [sum(sums[k][i] for k in keys) for i in range(5)]
+    if not total[4] or Decimal(total[3]) / Decimal(total[4]) < MIN_COMPARED_COVERAGE:
         return None
-    out = {code: _compare(label, f) for code, f in rows}
-    out[CITY_CODE] = _compare(label, total)
+    won = won_parts([sums[k][2] for k in keys])
+
+    def compare(row: list[Any], krw: int) -> Comparison:
+        coverage = Decimal(row[3]) / Decimal(row[4]) if row[4] else None
+        return Comparison(label, row[0], row[1], krw, coverage)
+
+    out = {k: compare(sums[k], won[i]) for i, k in enumerate(keys)}
+    out[CITY_CODE] = compare(total, to_won(Decimal(total[2])))
     return out
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
+import pytest
 from fake_influxql import FakeInfluxQL
 
 from collector.influx.schema import AP_USAGE_DAILY, AP_USAGE_HOURLY, ap_tags
@@ -112,3 +113,33 @@ def test_a_day_the_copy_lacks_is_read_from_influxdb(tmp_path: Path) -> None:
     assert savings(db, start, end, book, inventory=aps, mirror=empty) == savings(
         db, start, end, book, inventory=aps
     )
+
+
+def test_the_lean_comparison_equals_the_grouped_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from collector.reports import build
+    from collector.reports.build import _by_district, _comparison
+
+    monkeypatch.setattr(build, "MIN_COMPARED_COVERAGE", 0)  # the fixture has gaps on purpose
+    from collector.savings.compute import group_figures, read_ap_periods
+
+    aps = fleet(tmp_path)
+    mirror = LedgerMirror(tmp_path / "copy.sqlite")
+    db = ledger(aps, mirror)
+    book = load_tariffs()
+    lean = _comparison(db, book, aps, 2026, 10, mirror=mirror)
+    assert lean is not None
+    start, end = kst_midnight(dt.date(2026, 10, 1)), kst_midnight(dt.date(2026, 11, 1))
+    periods, _ = read_ap_periods(db, start, end, book, inventory=aps, mirror=mirror)
+    rows, total = group_figures(
+        sorted(_by_district(periods.values(), {a.id: a for a in aps}).items())
+    )
+    for code, f in [*rows, ("11000", total)]:
+        c = lean[code]
+        assert (c.total_bytes, c.sessions, c.krw, c.coverage) == (
+            f.total_bytes,
+            f.sessions,
+            f.krw,
+            f.coverage,
+        )
