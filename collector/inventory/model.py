@@ -60,7 +60,7 @@ class Lifecycle(enum.StrEnum):
     @property
     def is_polled(self) -> bool:
         """Whether collectors should expect an answer from an AP in this state."""
-        return self in (Lifecycle.ACTIVE, Lifecycle.STAGED, Lifecycle.FAILED, Lifecycle.OFFLINE)
+        return not (self is Lifecycle.PLANNED or self is Lifecycle.DECOMMISSIONING)
 
 
 class SnmpAuthProtocol(enum.StrEnum):

@@ -39,18 +39,26 @@ from collector.reports.table import (
 from collector.savings.compute import (
     ESTIMATE_METHOD,
     ApPeriod,
+    GroupSums,
     Piece,
+    figures_of,
     group_figures,
     kst_day,
     kst_midnight,
+    merge_groups,
+    merged,
+    piece_sums,
     pieces,
     read_ap_periods,
+    sum_groups,
     tariff_spans,
+    top_figures,
 )
 from collector.savings.money import ROUNDING_RULE, billable_bytes, krw_exact, to_won, won_parts
 from collector.savings.tariff import TariffBook
 
 CITY_CODE = "11000"
+SEOUL_CODES = frozenset(d.code for d in SEOUL_DISTRICTS)
 CITY_EN, CITY_KO = "Seoul", "서울특별시"
 TOP_SITES = 10
 MIN_COMPARED_COVERAGE = Decimal("0.95")  # of the month compared with, else no change shown
@@ -109,16 +117,22 @@ def _refit(rows: list[tuple[str, Figures]], target: Figures) -> list[tuple[str, 
     ]
 
 
-def _grouped(
+def _group_sums(
     members: Iterable[tuple[ApPeriod, AccessPoint | None]],
     key: Callable[[ApPeriod, AccessPoint | None], str],
-    target: Figures | None,
-) -> list[tuple[str, Figures]]:
+) -> list[tuple[str, GroupSums]]:
     groups: dict[str, list[ApPeriod]] = {}
     for period, ap in members:
         groups.setdefault(key(period, ap), []).append(period)
-    rows, _ = group_figures(sorted(groups.items()))
-    return rows if target is None else _refit(rows, target)
+    return sum_groups(sorted(groups.items()))
+
+
+def _site_key(period: ApPeriod, ap: AccessPoint | None) -> str:
+    return ap.site.id if ap else ""
+
+
+def _mount_key(period: ApPeriod, ap: AccessPoint | None) -> str:
+    return str(ap.site.mount) if ap else "other"
 
 
 def daily_statement(measurement: str, low: int, high: int) -> str:
@@ -196,23 +210,45 @@ def _comparison(
     if elapsed_s is not None:
         end = min(end, start + elapsed_s)
     try:
-        periods, _ = read_ap_periods(query, start, end, book, inventory=inventory, mirror=mirror)
+        cut = pieces(start, end, book)
     except InputError:  # no tariff in force then: nothing to compare with
         return None
-    if not any(p.covered_s or p.rx_bytes or p.tx_bytes for p in periods.values()):
+    span = sum(piece.high - piece.low for piece in cut)
+    known = {ap.id: ap.district.code for ap in inventory}
+    # Lean sums (only what a comparison shows), the same figures group_figures would give:
+    # per AP bytes, sessions and covered seconds (capped at the span) over the pieces, and
+    # per district and piece the billable bytes, priced once (money is linear and exact).
+    per_ap: dict[str, list[Any]] = {
+        ap.id: [ap.district.code, 0, 0, 0] for ap in inventory if ap.status.is_polled
+    }
+    priced: dict[str, Decimal] = {}
+    seen = False
+    for piece in merged(cut):
+        billable: dict[str, int] = {}
+        for ap_id, ap_district, values in piece_sums(query, piece, {}, mirror):
+            rx, tx, sessions, covered = values[0], values[1], values[2], values[3]
+            entry = per_ap.get(ap_id)
+            if entry is None:
+                entry = per_ap[ap_id] = [known.get(ap_id, ap_district), 0, 0, 0]
+            entry[1] += rx + tx
+            entry[2] += sessions
+            entry[3] += covered
+            seen = seen or bool(covered or rx or tx)
+            billable[entry[0]] = billable.get(entry[0], 0) + billable_bytes(rx, tx, piece.tariff)
+        for code, count in billable.items():
+            priced[code] = priced.get(code, Decimal(0)) + krw_exact(count, piece.tariff)
+    if not seen:
         return None
     label = f"{year:04d}-{month:02d}"
-    known = {ap.id: ap for ap in inventory}
-    # Lean sums (only what a comparison shows): the same figures group_figures would give.
     sums: dict[str, list[Any]] = {}
-    for p in periods.values():
-        ap = known.get(p.ap)
-        row = sums.setdefault(ap.district.code if ap else p.district, [0, 0, Decimal(0), 0, 0])
-        row[0] += p.rx_bytes + p.tx_bytes
-        row[1] += p.sessions
-        row[2] += p.krw
-        row[3] += min(p.covered_s, p.period_s)
-        row[4] += p.period_s
+    for code, total_bytes, sessions, covered in per_ap.values():
+        row = sums.setdefault(code, [0, 0, Decimal(0), 0, 0])
+        row[0] += total_bytes
+        row[1] += sessions
+        row[3] += min(covered, span)
+        row[4] += span
+    for code, krw in priced.items():
+        sums[code][2] += krw
     keys = sorted(sums)
     total = [sum(sums[k][i] for k in keys) for i in range(5)]
     if not total[4] or Decimal(total[3]) / Decimal(total[4]) < MIN_COMPARED_COVERAGE:
@@ -279,18 +315,20 @@ def build_monthly(
     )
     year_ago = _comparison(query, book, inventory, year - 1, mon, elapsed, mirror=mirror)
 
+    site_names = {ap.site.id: ap.site for ap in inventory}
+
     def area(
         code: str,
         en: str,
         ko: str,
         figures: Figures,
-        mine: list[tuple[ApPeriod, AccessPoint | None]],
+        aps: int,
+        site_sums: list[tuple[str, GroupSums]],
+        mount_sums: list[tuple[str, GroupSums]],
         day_sums: dict[dt.date, tuple[int, int, int, int, Decimal]],
     ) -> AreaReport:
-        sites = _grouped(mine, lambda p, ap: ap.site.id if ap else "", None)
-        site_names = {ap.site.id: ap.site for _, ap in mine if ap}
-        top = sorted(sites, key=lambda r: (-r[1].total_bytes, r[0]))[:TOP_SITES]
-        mounts = _grouped(mine, lambda p, ap: str(ap.site.mount) if ap else "other", figures)
+        top = top_figures(site_sums, TOP_SITES)
+        mounts = _refit(figures_of(mount_sums)[0], figures)
         mounts.sort(key=lambda r: MOUNT_ORDER.index(r[0]) if r[0] in MOUNT_ORDER else 99)
         return AreaReport(
             code=code,
@@ -309,17 +347,37 @@ def build_monthly(
                 for key, f in top
             ),
             by_mount=tuple(MountRow(key, f) for key, f in mounts),
-            daily=_day_rows(days, day_sums, figures, sum(1 for _ in mine)),
+            daily=_day_rows(days, day_sums, figures, aps),
         )
 
     by_code: dict[str, list[tuple[ApPeriod, AccessPoint | None]]] = {}
     for p, ap in members:
         by_code.setdefault(ap.district.code if ap else p.district, []).append((p, ap))
     districts = []
+    all_sites: list[tuple[str, GroupSums]] = []
+    all_mounts: list[tuple[str, GroupSums]] = []
     for d in SEOUL_DISTRICTS:
         mine = by_code.get(d.code, [])
         figures = district_figures.get(d.code) or _empty(end - start, 0)
-        districts.append(area(d.code, d.name_en, d.name_ko, figures, mine, daily.get(d.code, {})))
+        site_sums, mount_sums = _group_sums(mine, _site_key), _group_sums(mine, _mount_key)
+        all_sites += site_sums
+        all_mounts += mount_sums
+        districts.append(
+            area(
+                d.code,
+                d.name_en,
+                d.name_ko,
+                figures,
+                len(mine),
+                site_sums,
+                mount_sums,
+                daily.get(d.code, {}),
+            )
+        )
+    for code, mine in by_code.items():  # APs of no Seoul district: in the city's figures only
+        if code not in SEOUL_CODES:
+            all_sites += _group_sums(mine, _site_key)
+            all_mounts += _group_sums(mine, _mount_key)
     city_days: dict[dt.date, tuple[int, int, int, int, Decimal]] = {}
     for day_sums in daily.values():
         for day, v in day_sums.items():
@@ -331,7 +389,16 @@ def build_monthly(
                 old[3] + v[3],
                 old[4] + v[4],
             )
-    city_area = area(CITY_CODE, CITY_EN, CITY_KO, city, members, city_days)
+    city_area = area(
+        CITY_CODE,
+        CITY_EN,
+        CITY_KO,
+        city,
+        len(members),
+        merge_groups(all_sites),
+        merge_groups(all_mounts),
+        city_days,
+    )
     return MonthlyReport(
         month=month,
         start=start,

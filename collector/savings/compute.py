@@ -283,7 +283,9 @@ def piece_sums(
 
 
 @dataclass(slots=True)
-class _Group:
+class GroupSums:
+    """Exact sums of one group of AP periods, before any rounding."""
+
     rx: int = 0
     tx: int = 0
     sessions: int = 0
@@ -297,7 +299,7 @@ class _Group:
     polls: int = 0
     polls_up: int = 0
 
-    def merge(self, g: _Group) -> None:
+    def merge(self, g: GroupSums) -> None:
         self.rx += g.rx
         self.tx += g.tx
         self.sessions += g.sessions
@@ -333,25 +335,54 @@ class _Group:
         self.polls_up += p.polls_up
 
 
+def sum_groups(groups: Iterable[tuple[str, Iterable[ApPeriod]]]) -> list[tuple[str, GroupSums]]:
+    """Exact sums per group (in the order given)."""
+    sums: list[tuple[str, GroupSums]] = []
+    for key, members in groups:
+        group = GroupSums()
+        for member in members:
+            group.add(member)
+        sums.append((key, group))
+    return sums
+
+
+def merge_groups(parts: Iterable[tuple[str, GroupSums]]) -> list[tuple[str, GroupSums]]:
+    """Sums of the same key added together (new objects), sorted by key: the sums of groups
+    split into parts (a site's APs by district, a mount type's by district) made whole."""
+    merged: dict[str, GroupSums] = {}
+    for key, group in parts:
+        merged.setdefault(key, GroupSums()).merge(group)
+    return sorted(merged.items())
+
+
 def group_figures(
     groups: Sequence[tuple[str, Iterable[ApPeriod]]],
 ) -> tuple[list[tuple[str, Figures]], Figures]:
     """Figures per group and their total; won apportioned so the rows add up to the total."""
-    sums: list[tuple[str, _Group]] = []
-    total = _Group()
-    for key, members in groups:
-        group = _Group()
-        for member in members:
-            group.add(member)
+    return figures_of(sum_groups(groups))
+
+
+def figures_of(sums: Sequence[tuple[str, GroupSums]]) -> tuple[list[tuple[str, Figures]], Figures]:
+    """:func:`group_figures` from sums already made."""
+    total = GroupSums()
+    for _, group in sums:
         total.merge(group)
-        sums.append((key, group))
     krw = won_parts([g.krw for _, g in sums])
     est = won_parts([g.est_krw for _, g in sums])
     rows = [(key, _figures(g, krw[i], est[i])) for i, (key, g) in enumerate(sums)]
     return rows, _figures(total, to_won(total.krw), to_won(total.est_krw))
 
 
-def _figures(g: _Group, krw: int, est_krw: int) -> Figures:
+def top_figures(sums: Sequence[tuple[str, GroupSums]], n: int) -> list[tuple[str, Figures]]:
+    """The ``n`` rows of :func:`figures_of` with the most bytes (ties by key), made alone:
+    the won of each is still apportioned over all the rows."""
+    krw = won_parts([g.krw for _, g in sums])
+    est = won_parts([g.est_krw for _, g in sums])
+    order = sorted(range(len(sums)), key=lambda i: (-(sums[i][1].rx + sums[i][1].tx), sums[i][0]))
+    return [(sums[i][0], _figures(sums[i][1], krw[i], est[i])) for i in order[:n]]
+
+
+def _figures(g: GroupSums, krw: int, est_krw: int) -> Figures:
     return Figures(
         rx_bytes=g.rx,
         tx_bytes=g.tx,

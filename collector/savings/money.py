@@ -40,10 +40,13 @@ def krw_exact(billable: int, tariff: Tariff) -> Decimal:
     return _EXACT.divide(_EXACT.multiply(Decimal(billable), tariff.krw_per_gb), BYTES_PER_GB)
 
 
+_ROUNDING = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN)  # flags only, no traps
+_ONE = Decimal(1)
+
+
 def to_won(amount: Decimal) -> int:
     """Whole KRW, half to even: the one rounding."""
-    with decimal.localcontext(prec=60) as context:
-        return int(amount.quantize(Decimal(1), rounding=decimal.ROUND_HALF_EVEN, context=context))
+    return int(amount.quantize(_ONE, context=_ROUNDING))
 
 
 def won_parts(exact: Sequence[Decimal]) -> list[int]:

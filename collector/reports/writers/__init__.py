@@ -28,7 +28,7 @@ from collector.reports.table import MonthlyReport
 from collector.reports.writers import labels
 from collector.reports.writers.csv_out import write_csv
 from collector.reports.writers.opendata import write_opendata
-from collector.reports.writers.pdf import font_paths, write_pdf
+from collector.reports.writers.pdf import font_paths, prepare, write_pdf
 from collector.reports.writers.xlsx import write_xlsx
 
 __all__ = ["file_stem", "write_all", "writer_pool"]
@@ -39,23 +39,30 @@ def file_stem(report: MonthlyReport) -> str:
     return f"report-{report.month}"
 
 
-def _warm() -> None:
-    """Run first in each writer process: unpickling it imports this package (fpdf2, openpyxl)
-    there, while the report is still being built."""
+def _prepare_writer() -> None:
+    """The writer process's start: a failure here would break the pool, so it is left for
+    :func:`write_pdf` to report (write_all checks the font first anyway)."""
+    with contextlib.suppress(Exception):
+        prepare()
+
+
+def _started() -> None:
+    """A first task, so that the process starts (and prepares) now."""
 
 
 @contextlib.contextmanager
 def writer_pool(workers: int | None = None) -> Iterator[ProcessPoolExecutor | None]:
-    """The PDF and XLSX writers' two processes, started (and importing) now, so that they are
-    ready when the report is built; ``None`` with one core (or ``workers=1``)."""
+    """The PDF writer's process, started now (importing fpdf2 and parsing the Korean font,
+    :func:`.pdf.prepare`) so that it is ready when the report is built; ``None`` with one core
+    (or ``workers=1``)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     if (workers or cores) < 2:
         yield None
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        for _ in range(2):
-            pool.submit(_warm)
+    ready = _prepare_writer
+    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=ready) as pool:
+        pool.submit(_started)  # the pool starts its process on the first task
         yield pool
 
 
@@ -70,8 +77,8 @@ def write_all(
     """Write every format into ``out_dir`` (which must exist); the paths, manifest excluded.
 
     The PDF (its Korean font is parsed per document) and the XLSX are the slow two: with more
-    than one core they are written in their own processes (``spawn``: safe from a threaded
-    collector) while this one writes the CSV and open data. ``workers=1`` writes in turn.
+    than one core the PDF is written in its own process (``spawn``: safe from a threaded
+    collector) while this one writes the XLSX, CSV and open data. ``workers=1`` writes in turn.
     """
     labels.check_lang(lang)
     font_paths()  # fail before writing anything when the PDF's font is missing
@@ -88,7 +95,7 @@ def write_all(
                 ]
             return write_all(report, out_dir, lang, pool=own)
     pdf = pool.submit(write_pdf, report, pdf_path, lang)
-    xlsx = pool.submit(write_xlsx, report, xlsx_path, lang)
     written_csv = write_csv(report, csv_path, lang)
+    written_xlsx = write_xlsx(report, xlsx_path, lang)
     opendata = write_opendata(report, out_dir)
-    return [written_csv, xlsx.result(), pdf.result(), *opendata]
+    return [written_csv, written_xlsx, pdf.result(), *opendata]

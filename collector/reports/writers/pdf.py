@@ -66,12 +66,17 @@ def _month_title(month: str, lang: str) -> str:
 
 
 class _Report(FPDF):
-    def __init__(self, report: MonthlyReport, lang: str, font_dir: Path) -> None:
+    def __init__(self, font_dir: Path) -> None:
+        """A blank document with its fonts parsed (the slow part, 0.5 s for NanumGothic):
+        :func:`prepare` makes one ahead of time, :meth:`begin` makes it a report's."""
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.report = report
-        self.report_lang = lang
+        self.font_dir = font_dir
         for style, path in font_paths(font_dir).items():
             self.add_font(FONT, style, str(path))
+
+    def begin(self, report: MonthlyReport, lang: str) -> None:
+        self.report = report
+        self.report_lang = lang
         self.set_margins(MARGIN, 16, MARGIN)
         self.set_auto_page_break(True, margin=18)
         self.set_title(f"{labels.text('title', lang)} {report.month}")
@@ -427,9 +432,20 @@ def _ticks(top: Decimal, most: int = 5) -> tuple[Decimal, int]:
     return Decimal(10) * power, most  # pragma: no cover - 10 x power always reaches
 
 
+_prepared: list[_Report] = []  # at most one blank document, made by prepare()
+
+
+def prepare(font_dir: Path = FONT_DIR) -> None:
+    """Parse the fonts into a blank document now (a writer process does this when it starts,
+    while the report is being built); the next :func:`write_pdf` uses it."""
+    _prepared[:] = [_Report(font_dir)]
+
+
 def write_pdf(report: MonthlyReport, path: Path, lang: str, font_dir: Path = FONT_DIR) -> Path:
     labels.check_lang(lang)
-    pdf = _Report(report, lang, font_dir)
+    spare = _prepared.pop() if _prepared else None
+    pdf = spare if spare is not None and spare.font_dir == font_dir else _Report(font_dir)
+    pdf.begin(report, lang)
     pdf.add_page()
     pdf.title_block()
     pdf.headline()

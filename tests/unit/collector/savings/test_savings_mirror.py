@@ -115,8 +115,11 @@ def test_a_day_the_copy_lacks_is_read_from_influxdb(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("elapsed_s", [None, 9 * 86_400 + 7 * 3600])  # whole, to date
+@pytest.mark.parametrize("copy", [True, False])
+@pytest.mark.parametrize("known", ["all", "one in the ledger only"])
 def test_the_lean_comparison_equals_the_grouped_figures(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, elapsed_s: int | None, copy: bool, known: str
 ) -> None:
     from collector.reports import build
     from collector.reports.build import _by_district, _comparison
@@ -127,14 +130,19 @@ def test_the_lean_comparison_equals_the_grouped_figures(
     aps = fleet(tmp_path)
     mirror = LedgerMirror(tmp_path / "copy.sqlite")
     db = ledger(aps, mirror)
+    inventory = aps if known == "all" else aps[1:]
+    used = mirror if copy else None
     book = load_tariffs()
-    lean = _comparison(db, book, aps, 2026, 10, mirror=mirror)
+    lean = _comparison(db, book, inventory, 2026, 10, elapsed_s, mirror=used)
     assert lean is not None
     start, end = kst_midnight(dt.date(2026, 10, 1)), kst_midnight(dt.date(2026, 11, 1))
-    periods, _ = read_ap_periods(db, start, end, book, inventory=aps, mirror=mirror)
+    if elapsed_s is not None:
+        end = start + elapsed_s
+    periods, _ = read_ap_periods(db, start, end, book, inventory=inventory, mirror=used)
     rows, total = group_figures(
-        sorted(_by_district(periods.values(), {a.id: a for a in aps}).items())
+        sorted(_by_district(periods.values(), {a.id: a for a in inventory}).items())
     )
+    assert sorted(lean) == sorted([*dict(rows), "11000"])
     for code, f in [*rows, ("11000", total)]:
         c = lean[code]
         assert (c.total_bytes, c.sessions, c.krw, c.coverage) == (
@@ -143,3 +151,35 @@ def test_the_lean_comparison_equals_the_grouped_figures(
             f.krw,
             f.coverage,
         )
+    assert total.aps_with_gaps and total.krw
+
+
+def test_the_citys_sites_and_mounts_equal_those_grouped_over_every_ap(tmp_path: Path) -> None:
+    """The city's top sites and mount types are merged from its districts' sums: they equal
+    the same rows grouped over all of its APs at once, an AP the inventory lacks included."""
+    from collector.reports.build import TOP_SITES, _refit
+    from collector.savings.compute import group_figures, read_ap_periods
+
+    aps = fleet(tmp_path)
+    mirror = LedgerMirror(tmp_path / "copy.sqlite")
+    db = ledger(aps, mirror)
+    inventory = aps[1:]  # aps[0] is in the ledger only
+    book = load_tariffs()
+    now = kst_midnight(dt.date(2026, 11, 2)) + 7 * 3600
+    report = build_monthly(db, book, inventory, "2026-10", now=now, mirror=mirror)
+    periods, _ = read_ap_periods(
+        db, report.start, report.end, book, inventory=inventory, mirror=mirror
+    )
+    known = {ap.id: ap for ap in inventory}
+    sites: dict[str, list] = {}
+    mounts: dict[str, list] = {}
+    for p in periods.values():
+        ap = known.get(p.ap)
+        sites.setdefault(ap.site.id if ap else "", []).append(p)
+        mounts.setdefault(str(ap.site.mount) if ap else "other", []).append(p)
+    site_rows, _ = group_figures(sorted(sites.items()))
+    top = sorted(site_rows, key=lambda r: (-r[1].total_bytes, r[0]))[:TOP_SITES]
+    assert [(s.site, s.figures) for s in report.city.top_sites] == top
+    mount_rows = _refit(group_figures(sorted(mounts.items()))[0], report.city.figures)
+    assert sorted((m.mount, m.figures) for m in report.city.by_mount) == sorted(mount_rows)
+    assert "other" in {m.mount for m in report.city.by_mount}
