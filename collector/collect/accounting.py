@@ -1,11 +1,11 @@
 """From poll samples to exact points: counter deltas against durable baselines, then lines.
 
-For every AP that answered: one ``ap_poll`` point, an ``ap_info`` point when model or firmware
-changed (and the first time after start), and one ``radio_poll`` point per radio carrying the
-exact deltas of its rx/tx byte and session counters (``collector.collect.counters``) since the
-previous poll. An AP that did not answer gets ``ap_poll up=0``. Every delta outcome (ok, wrap,
-reboot, discontinuity, ...) is counted for Prometheus, and the seconds whose traffic is unknown
-too.
+For every AP that answered: one ``ap_poll`` point, an ``ap_info`` point when model, firmware or
+sysName changed (and the first time after start), and one ``radio_poll`` point per radio
+carrying the exact deltas of its rx/tx byte and session counters
+(``collector.collect.counters``) since the previous poll. An AP that did not answer gets
+``ap_poll up=0``. Every delta outcome (ok, wrap, reboot, discontinuity, ...) is counted for
+Prometheus, and the seconds whose traffic is unknown too.
 
 Timestamps are whole seconds (the spool writes ``precision=s``); ``interval_s`` is the span the
 deltas cover, ``[time - interval_s, time]``, which the ledger rollup apportions over hours.
@@ -111,7 +111,7 @@ class Accountant:
         self.stats = AccountStats()
         self._ap_prefix: dict[str, str] = {}
         self._radio_prefix: dict[tuple[str, str], str] = {}
-        self._info: dict[str, tuple[str | None, str | None]] = {}
+        self._info: dict[str, tuple[str | None, str | None, str | None]] = {}
         self._clock = DeviceClock()
 
     def account(self, sample: Sample) -> Accounted:
@@ -134,13 +134,14 @@ class Accountant:
             "response_ms": round(sample.elapsed_s * 1000, 3),
         }
         self._add(out, lambda: AP_POLL.line(self._ap_poll_prefix(ap), poll_fields, seconds))
-        info = (sample.model, sample.firmware)
+        info = (sample.model, sample.firmware, sample.sys_name)
         if info != self._info.get(ap.id) and any(info):
             self._info[ap.id] = info
             fields: dict[str, FieldValue | None] = {
                 "model": sample.model,
                 "firmware": sample.firmware,
                 "reported_standard": sample.standard,
+                "sys_name": sample.sys_name,
             }
             self._add(out, lambda: AP_INFO.line(AP_INFO.prefix(ap_tags(ap)), fields, seconds))
         radios = [r for r in sample.radios if r.band != Band.WIRED.value] or list(sample.radios)

@@ -139,6 +139,7 @@ AP_INFO = Measurement(
         Field("model", Kind.STR, "model the AP reports"),
         Field("firmware", Kind.STR, "firmware version the AP reports"),
         Field("reported_standard", Kind.STR, "Wi-Fi standard the AP's model implies"),
+        Field("sys_name", Kind.STR, "sysName the AP reports"),
     ),
     "Slow-changing strings, kept out of the per-poll points: written when they change and daily.",
     {"standard": _STANDARDS},

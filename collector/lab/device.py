@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from collector.inventory.model import AccessPoint
+from collector.lab.hostile import HostileStrings
 from collector.lab.platforms import Model, Platform
 from collector.lab.state import DeviceState
 from collector.lab.traffic import SPLIT_UNITS, Split, TrafficProfile, split_for
@@ -45,6 +46,7 @@ class LabDevice:
     counter_offset: int = 0  # added to every octet counter (Counter32-wrap fault)
     next_event: float = float("inf")  # earliest pending fault event
     apply_events: Callable[[LabDevice, float], None] | None = None
+    hostile: HostileStrings | None = None  # reported over SNMP instead of its own (a fault)
     _snap_t: int = -1
     _snap: tuple[int, int, int] = (0, 0, 0)
     _epoch_cache: dict[float, tuple[int, int, int]] = field(default_factory=dict)

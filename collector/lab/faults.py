@@ -13,8 +13,11 @@ From a file (strict YAML, ``FILE:LINE`` errors)::
 Kinds: down, slow, malformed, truncated (how the agent answers); reboot, discontinuity (at a time
 and/or every N minutes); counter32_wrap (octet counters start ``wrap_minutes`` of traffic short of
 2^32); swapped_to_wifi6 (from ``at``, default the lab's start: the vendor's Wi-Fi 6 model,
-counters restart); ssh_login_fails, ssh_hangs (for the SSH server). Ground truth is unaffected:
-faults change what the devices report, not the traffic the model carried.
+counters restart); hostile_strings (over SNMP the AP reports entries of
+:data:`collector.lab.hostile.XSS_CORPUS` as its sysName, model and firmware, and in its sysDescr;
+which entries is fixed by ``seed`` and the AP id); ssh_login_fails, ssh_hangs (for the SSH
+server). Ground truth is unaffected: faults change what the devices report, not the traffic the
+model carried.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class FaultKind(enum.StrEnum):
     DISCONTINUITY = "discontinuity"
     COUNTER32_WRAP = "counter32_wrap"
     SWAPPED_TO_WIFI6 = "swapped_to_wifi6"
+    HOSTILE_STRINGS = "hostile_strings"
     SSH_LOGIN_FAILS = "ssh_login_fails"
     SSH_HANGS = "ssh_hangs"
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from collector.lab.device import LabDevice
 from collector.lab.faults import FaultKind, FaultRule
 from collector.lab.hardware import swap_hardware
+from collector.lab.hostile import hostile_strings
 from collector.lab.mibview import SnmpFault
 from collector.lab.traffic import unit_hash
 
@@ -46,6 +47,8 @@ def install(device: LabDevice, rules: list[FaultRule], now: float) -> Behaviour:
             behaviour.ssh_fault = _SSH_FAULTS[kind]
         elif kind is FaultKind.COUNTER32_WRAP:
             device.counter_offset = _offset_to_wrap(device, now, rule.wrap_minutes)
+        elif kind is FaultKind.HOSTILE_STRINGS:
+            device.hostile = hostile_strings(rule.seed, device.ap.id)
         elif kind is FaultKind.SWAPPED_TO_WIFI6:
             at = rule.at_epoch
             if at is None or at <= now:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from collector.lab.device import LabDevice
+from collector.lab.hostile import display_string
 
 Raw = int | bytes | tuple[int, ...]
 
@@ -92,17 +93,32 @@ def _phys_address(dev: LabDevice, row: Row, t: float) -> bytes:
     return bytes(mac)
 
 
+def _hostname(dev: LabDevice) -> str:
+    """The sysName the AP reports: its configured hostname, or a hostile string (a fault)."""
+    return dev.state.running.hostname if dev.hostile is None else dev.hostile.sys_name
+
+
+def _model(dev: LabDevice) -> str:
+    return dev.state.model if dev.hostile is None else dev.hostile.model
+
+
+def _firmware(dev: LabDevice) -> str:
+    return dev.state.firmware if dev.hostile is None else dev.hostile.firmware
+
+
 def _sys_descr(dev: LabDevice, row: Row, t: float) -> bytes:
+    """The platform's sysDescr; a hostile AP's strings fill its fields after the part that
+    platform detection matches, so it is still detected."""
     hw = dev.hardware
     text = dev.platform.sys_descr.format(
-        model=dev.state.model,
-        firmware=dev.state.firmware,
+        model=_model(dev),
+        firmware=_firmware(dev),
         family=hw.family,
         image=hw.image,
         arch=hw.arch,
-        hostname=dev.state.running.hostname,
+        hostname=_hostname(dev),
     )
-    return text.encode()
+    return display_string(text) if dev.hostile is not None else text.encode()
 
 
 def _channel_text(dev: LabDevice, row: Row, t: float) -> bytes:
@@ -157,7 +173,7 @@ PROVIDERS: dict[str, Provider] = {
     "sys.object_id": lambda d, r, t: parse_oid(d.hardware.sys_object_id),
     "sys.uptime": lambda d, r, t: _centis(t - d.state.boot_time),
     "sys.contact": lambda d, r, t: b"Seoul Digital City Bureau <wifi-noc@seoul.go.kr>",
-    "sys.name": lambda d, r, t: d.state.running.hostname.encode(),
+    "sys.name": lambda d, r, t: _hostname(d).encode(),
     "sys.location": lambda d, r, t: d.state.location.encode(),
     "sys.services": _const(6),
     "if.number": lambda d, r, t: 0,  # replaced per shape by the MIB builder
@@ -180,13 +196,13 @@ PROVIDERS: dict[str, Provider] = {
         if d.state.discontinuity_time is None
         else _centis(d.state.discontinuity_time - d.state.boot_time)
     ),
-    "ent.descr": lambda d, r, t: f"{d.state.model} Access Point".encode(),
-    "ent.name": lambda d, r, t: d.state.model.encode(),
+    "ent.descr": lambda d, r, t: display_string(f"{_model(d)} Access Point"),
+    "ent.name": lambda d, r, t: _model(d).encode(),
     "ent.hardware_rev": lambda d, r, t: b"V01",
-    "ent.firmware": lambda d, r, t: d.state.firmware.encode(),
+    "ent.firmware": lambda d, r, t: _firmware(d).encode(),
     "ent.serial": lambda d, r, t: d.state.serial.encode(),
     "ent.vendor": lambda d, r, t: d.platform.vendor.encode(),
-    "ent.model": lambda d, r, t: d.state.model.encode(),
+    "ent.model": lambda d, r, t: _model(d).encode(),
     "const.0": _const(0),
     "const.1": _const(1),
     "const.3": _const(3),

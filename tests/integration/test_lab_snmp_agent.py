@@ -22,12 +22,17 @@ from pathlib import Path
 import netsnmp
 import pytest
 
+from collector.inventory.generate import GenerateOptions, generate
+from collector.inventory.load import load_inventory
 from collector.inventory.model import (
     SnmpAuthProtocol,
     SnmpPrivProtocol,
     SnmpV2cAuth,
     SnmpV3Auth,
 )
+from collector.lab.faults import FaultPlan, parse_flag
+from collector.lab.fleet import Fleet
+from collector.lab.hostile import XSS_CORPUS, hostile_strings
 from collector.lab.mibview import Oid, SnmpFault, SnmpType, Value
 from collector.lab.snmp.agent import SnmpAgent
 from collector.lab.snmp.ber import GET_REQUEST
@@ -352,3 +357,69 @@ def test_no_device_at_an_address_is_counted(lab: Lab, tmp_path: Path) -> None:
     result = _run(lab, "snmpget", "127.20.0.99", _v2c(), SYS_NAME)
     assert result.returncode != 0 and "Timeout" in result.stderr
     assert lab.agent.counters.no_device == before + 1
+
+
+# --- the hostile_strings fault: the XSS corpus reaches a real client byte for byte ----------
+
+
+@dataclass
+class HostileLab:
+    port: int
+    conf: Path
+    hostile: dict[str, str]  # AP address -> the sysName it reports (one per corpus entry)
+    clean: tuple[str, str]  # an AP without the fault: (address, its sysName)
+
+
+@pytest.fixture(scope="module")
+def hostile_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileLab]:
+    """A lab fleet on 127.22.0.x in which one AP per corpus entry reports it as its sysName."""
+    directory = tmp_path_factory.mktemp("hostile")
+    path = directory / "inventory.yaml"
+    options = GenerateOptions(aps=200, first_ip="127.22.0.1", snmp_port=161, snmp_version="2c")
+    path.write_text(generate(options), encoding="utf-8")
+    inventory = load_inventory(path)
+    active = [ap for ap in inventory.aps if ap.status.value == "active"]
+    chosen = {}
+    for ap in active:
+        chosen.setdefault(hostile_strings(0, ap.id).sys_name, ap)
+    assert set(chosen) == set(XSS_CORPUS), "too few APs to cover the corpus"
+    clean = next(ap for ap in active if ap not in chosen.values())
+    rules = [parse_flag(f"hostile_strings:{ap.id}") for ap in chosen.values()]
+    environ = {"PUBWIFI_SNMP_COMMUNITY": TEST_ENV["PUBWIFI_SNMP_COMMUNITY"]}
+    fleet = Fleet(inventory, faults=FaultPlan(rules), environ=environ, snmp_port=161)
+    agent = SnmpAgent(lambda ip, port: fleet.resolve_snmp(ip, 161), host="0.0.0.0", port=0)
+    runner = _AgentThread(agent)
+    runner.start()
+    try:
+        conf = netsnmp.write_client_conf(directory / "conf", _v2c())
+        yield HostileLab(
+            agent.port,
+            conf,
+            {str(ap.address): entry for entry, ap in chosen.items()},
+            (str(clean.address), clean.id),
+        )
+    finally:
+        runner.stop()
+
+
+def _sys_name_octets(lab: HostileLab, ip: str) -> bytes:
+    """sysName.0 as snmpget prints it in hex (-Ox): the exact octets, no quoting or escaping."""
+    argv = ["snmpget", "-On", "-Ox", "-r", "0", "-t", "2", f"udp:{ip}:{lab.port}"]
+    result = netsnmp.run([*argv, _dotted(SYS_NAME)], lab.conf, timeout=60)
+    assert result.returncode == 0, result.stderr
+    oid, printed = result.stdout.strip().split(" = ", 1)
+    assert oid == _dotted(SYS_NAME)
+    kind, _, hex_octets = printed.partition(": ")
+    assert kind == "Hex-STRING", printed
+    return bytes.fromhex(hex_octets)  # a long value wraps over lines: fromhex skips those
+
+
+@pytest.mark.parametrize("entry", XSS_CORPUS)
+def test_snmpget_reads_a_hostile_sys_name_byte_exact(hostile_lab: HostileLab, entry: str) -> None:
+    ip = next(ip for ip, name in hostile_lab.hostile.items() if name == entry)
+    assert _sys_name_octets(hostile_lab, ip) == entry.encode()
+
+
+def test_an_ap_without_the_fault_keeps_its_sys_name(hostile_lab: HostileLab) -> None:
+    ip, name = hostile_lab.clean
+    assert _sys_name_octets(hostile_lab, ip) == name.encode()

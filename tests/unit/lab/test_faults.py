@@ -11,7 +11,15 @@ from _lab_helpers import ENV, generated
 from collector.errors import InputError
 from collector.lab.faults import FaultKind, FaultPlan, build_plan, parse_flag
 from collector.lab.fleet import Fleet
-from collector.lab.mibview import SnmpFault, SnmpType
+from collector.lab.hostile import (
+    DISPLAY_STRING_OCTETS,
+    XSS_CORPUS,
+    display_string,
+    hostile_strings,
+)
+from collector.lab.mibview import SnmpFault, SnmpType, Value
+from collector.poll.detect import Detector
+from collector.profiles import load_profiles
 
 T0 = 1_735_700_000.0
 UPTIME = (1, 3, 6, 1, 2, 1, 1, 3, 0)
@@ -159,3 +167,80 @@ def test_swap_to_wifi6_changes_what_the_ap_reports() -> None:
 def test_unknown_ap_in_rules_is_reported() -> None:
     plan = FaultPlan([parse_flag("down:AP-NOPE")])
     assert plan.unknown_aps({"AP-1"}) == ["AP-NOPE"]
+
+
+SYS_DESCR = (1, 3, 6, 1, 2, 1, 1, 1, 0)
+SYS_NAME = (1, 3, 6, 1, 2, 1, 1, 5, 0)
+ENT_MODEL = (1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, 13, 1)
+ENT_SOFTWARE = (1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, 10, 1)
+
+
+def _active_ids(platform: str, count: int) -> list[str]:
+    inventory = generated(300, platform=platform)
+    return [ap.id for ap in inventory if ap.status.value == "active"][:count]
+
+
+def test_the_xss_corpus_is_utf8_display_strings_with_the_required_payloads() -> None:
+    assert len(set(XSS_CORPUS)) == len(XSS_CORPUS)
+    assert all(0 < len(entry.encode()) <= DISPLAY_STRING_OCTETS for entry in XSS_CORPUS)
+    for required in (
+        "<script>window.__pubwifi_xss=(window.__pubwifi_xss||0)+1</script>",
+        '"><img src=x onerror="window.__pubwifi_xss=(window.__pubwifi_xss||0)+1">',
+        "javascript:window.__pubwifi_xss=1",
+        '<svg onload="window.__pubwifi_xss=1">',
+        "'};window.__pubwifi_xss=1;//",
+        "<b>강남</b>&amp;",
+    ):
+        assert required in XSS_CORPUS
+    assert display_string("가" * 100) == ("가" * 85).encode()  # 3 octets each, cut whole
+
+
+def test_hostile_strings_are_fixed_per_ap_and_spread_over_the_corpus() -> None:
+    ids = [ap.id for ap in generated(300)]
+    picked = [hostile_strings(0, i) for i in ids]
+    assert picked == [hostile_strings(0, i) for i in ids]
+    assert {p.sys_name for p in picked} == set(XSS_CORPUS)
+    assert all(len({p.sys_name, p.model, p.firmware}) == 3 for p in picked)
+    assert parse_flag("hostile_strings:0.05").kind is FaultKind.HOSTILE_STRINGS
+
+
+@pytest.mark.parametrize("platform", ["cisco_ios_ap", "aruba_instant", "net-snmp"])
+def test_hostile_strings_replace_the_targeted_aps_strings_only(platform: str) -> None:
+    target, other = _active_ids(platform, 2)
+    clean = _fleet(platform)
+    fleet = _fleet(platform, f"hostile_strings:{target}")
+    expected = hostile_strings(0, target)
+    view = fleet.member(target).agent.view
+    assert view.get(SYS_NAME, T0) == Value(SnmpType.OCTET_STRING, expected.sys_name.encode())
+    descr = view.get(SYS_DESCR, T0).value
+    assert isinstance(descr, bytes) and len(descr) <= DISPLAY_STRING_OCTETS
+    assert descr != clean.member(target).agent.view.get(SYS_DESCR, T0).value
+    if platform != "net-snmp":  # ENTITY-MIB: the model and firmware the collector reads
+        assert view.get(ENT_MODEL, T0).value == expected.model.encode()
+        assert view.get(ENT_SOFTWARE, T0).value == expected.firmware.encode()
+    # the other AP, and the SSH side of the target, are untouched
+    for oid in (SYS_NAME, SYS_DESCR, ENT_MODEL, ENT_SOFTWARE):
+        assert fleet.member(other).agent.view.get(oid, T0) == clean.member(other).agent.view.get(
+            oid, T0
+        )
+    assert fleet.member(other).agent.view.get(SYS_NAME, T0).value == other.encode()
+    assert fleet.member(target).device.state.running.hostname == target
+
+
+@pytest.mark.parametrize("platform", ["cisco_ios_ap", "aruba_instant", "net-snmp"])
+def test_a_hostile_ap_is_still_detected_as_its_platform(platform: str) -> None:
+    (target,) = _active_ids(platform, 1)
+    view = _fleet(platform, f"hostile_strings:{target}").member(target).agent.view
+    descr = view.get(SYS_DESCR, T0).value
+    assert isinstance(descr, bytes)
+    assert (
+        Detector(load_profiles()).detect(
+            ".".join(map(str, _oid(view.get(SYS_OBJECT_ID, T0).value))), descr.decode()
+        )
+        == platform
+    )
+
+
+def _oid(value: object) -> tuple[int, ...]:
+    assert isinstance(value, tuple)
+    return value

@@ -116,6 +116,43 @@ def test_an_unknown_band_is_a_set_aside_line_not_an_error(
     assert measurements(out.lines) == ["ap_poll", "ap_info", "radio_poll/5GHz"]
 
 
+def ap_info_lines(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("ap_info,")]
+
+
+def test_ap_info_carries_sys_name_and_is_rewritten_when_it_changes(
+    inventory: Inventory, tmp_path: Path
+) -> None:
+    ap = inventory.aps[0].id
+    accountant = Accountant(inventory, BaselineStore.open(tmp_path))
+    five = (radio("5GHz", "2", 0, 0, 0),)
+    first = ap_info_lines(accountant.account(sample(ap, T0, five, sys_name="ap-one")).lines)
+    assert len(first) == 1 and 'sys_name="ap-one"' in first[0]
+    assert 'model="AIR-AP"' in first[0] and 'firmware="17.9"' in first[0]
+    same = accountant.account(sample(ap, T0 + 300, five, sys_name="ap-one"))
+    assert ap_info_lines(same.lines) == []  # nothing changed: no new ap_info point
+    hostile = '"><img src=x onerror="alert(1)">'
+    renamed = accountant.account(sample(ap, T0 + 600, five, sys_name=hostile))
+    (line,) = ap_info_lines(renamed.lines)
+    # the same model and firmware, the new sysName, its quotes escaped for line protocol
+    assert 'model="AIR-AP"' in line and 'firmware="17.9"' in line
+    assert 'sys_name="\\"><img src=x onerror=\\"alert(1)\\">"' in line
+    assert renamed.set_aside == []
+
+
+def test_ap_info_is_written_for_an_ap_that_reports_only_its_sys_name(
+    inventory: Inventory, tmp_path: Path
+) -> None:
+    """A generic Linux host has no model or firmware, but its sysName is still kept."""
+    ap = inventory.aps[1].id
+    accountant = Accountant(inventory, BaselineStore.open(tmp_path))
+    out = accountant.account(
+        sample(ap, T0, (), model=None, firmware=None, sys_name="<b>강남</b>&amp;")
+    )
+    (line,) = ap_info_lines(out.lines)
+    assert fields_of(line) == {"sys_name": '"<b>강남</b>&amp;"'}
+
+
 class ListSpool:
     """The part of :class:`~collector.influx.spool.Spool` the sink uses."""
 

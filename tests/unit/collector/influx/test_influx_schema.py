@@ -6,6 +6,7 @@ import pytest
 
 from collector.influx.lineproto import BadPoint
 from collector.influx.schema import (
+    AP_INFO,
     AP_POLL,
     AP_USAGE_DAILY,
     AP_USAGE_HOURLY,
@@ -87,3 +88,14 @@ def test_ledger_rollups_share_fields() -> None:
         "polls",
         "polls_up",
     ]
+
+
+def test_ap_info_keeps_the_device_strings_as_strings() -> None:
+    assert [(f.name, f.kind) for f in AP_INFO.fields] == [
+        ("model", Kind.STR),
+        ("firmware", Kind.STR),
+        ("reported_standard", Kind.STR),
+        ("sys_name", Kind.STR),
+    ]
+    line = AP_INFO.line(AP_INFO.prefix(TAGS), {"sys_name": '<svg onload="x=1">'}, 1)
+    assert line == AP_INFO.prefix(TAGS) + ' sys_name="<svg onload=\\"x=1\\">" 1'
