@@ -42,20 +42,23 @@ def fleet_map(inventory: Sequence[AccessPoint], state: Mapping[str, str]) -> str
             pad + (lat1 - ap.site.lat) * scale,
         )
 
+    cell = CELL if len(inventory) > 5000 else 10  # a small fleet: each AP visible
     cells: dict[tuple[int, int], list[int]] = {}  # (col, row) -> [up, down, unknown]
     centres: dict[str, list[float]] = {}
     for ap in inventory:
         x, y = xy(ap)
-        counts = cells.setdefault((int(x // CELL), int(y // CELL)), [0, 0, 0])
+        counts = cells.setdefault((int(x // cell), int(y // cell)), [0, 0, 0])
         s = state.get(ap.id, "unknown")
         counts[0 if s == "up" else 1 if s == "down" else 2] += 1
         c = centres.setdefault(ap.district.code, [0.0, 0.0, 0.0])
         c[0] += x
         c[1] += y
         c[2] += 1
+    width = round(2 * pad + span_lon * 0.79 * scale)
+    height = round(2 * pad + span_lat * scale)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_W} {MAP_H}" '
-        f'role="img" aria-label="AP map"><rect width="{MAP_W}" height="{MAP_H}" fill="#f4f6f9"/>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="AP map"><rect width="{width}" height="{height}" fill="#f4f6f9"/>'
     ]
     for (col, row), (up, down, unknown) in sorted(cells.items()):
         if down and not up:
@@ -67,7 +70,7 @@ def fleet_map(inventory: Sequence[AccessPoint], state: Mapping[str, str]) -> str
         else:
             colour = COLOURS["unknown"]
         parts.append(
-            f'<rect x="{col * CELL}" y="{row * CELL}" width="{CELL - 1}" height="{CELL - 1}" '
+            f'<rect x="{col * cell}" y="{row * cell}" width="{cell - 1}" height="{cell - 1}" '
             f'rx="1" fill="{colour}"><title>{up} up, {down} down, {unknown} unknown</title></rect>'
         )
     names = {d.code: d for d in SEOUL_DISTRICTS}
@@ -96,7 +99,7 @@ def bars(
     if not points:
         return ""
     top = max(v for _, v in points) or 1.0
-    left, bottom, right = 44, 22, 8
+    left, bottom, right = 52, 22, 8
     inner_w, inner_h = width - left - right, height - bottom - 8
     step = inner_w / len(points)
     out = [
@@ -108,7 +111,7 @@ def bars(
         out.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="#e3e7ee"/><text x="{left - 4}" y="{y + 4:.1f}" font-size="10" '
-            f'text-anchor="end" fill="#6b7385">{_esc(_short(top * frac))}</text>'
+            f'text-anchor="end" fill="#6b7385">{_esc(_short(top * frac))} {_esc(unit)}</text>'
         )
     for i, (label, value) in enumerate(points):
         h = inner_h * value / top
@@ -123,7 +126,7 @@ def bars(
                 f'<text x="{x + step / 2:.1f}" y="{height - 6}" font-size="10" '
                 f'text-anchor="middle" fill="#6b7385">{_esc(label)}</text>'
             )
-    out.append(f'<text x="4" y="12" font-size="10" fill="#6b7385">{_esc(unit)}</text></svg>')
+    out.append("</svg>")
     return "".join(out)
 
 

@@ -88,15 +88,19 @@ def device_story(query: QueryClient, ap_id: str, ledger_end: int | None, now: fl
     end = ledger_end if ledger_end is not None else int(now) // HOUR_S * HOUR_S
     reported: dict[str, str] = {}
     reported_at = None
-    for series in query.series(
+    latest: dict[str, Any] = {}
+    for series in query.series(  # one series per tag set (a swapped model is a new one)
         f"SELECT * FROM {quote_ident(AP_INFO.name)} WHERE time > {int(now) - 400 * DAY_S}s"  # noqa: S608
         f"{tags} ORDER BY time DESC LIMIT 1"
     ):
         for row in series.rows():
-            reported_at = int(row["time"])
-            for key in ("model", "firmware", "sys_name", "reported_standard"):
-                if row.get(key) is not None:
-                    reported[key] = str(row[key])
+            if not latest or int(row["time"]) > int(latest["time"]):
+                latest = row
+    if latest:
+        reported_at = int(latest["time"])
+        for key in ("model", "firmware", "sys_name", "reported_standard"):
+            if latest.get(key) is not None:
+                reported[key] = str(latest[key])
     radios = []
     for series in query.series(
         f'SELECT last("clients") AS "clients", last("channel") AS "channel", '  # noqa: S608

@@ -42,6 +42,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from collector.collect.counters import CLOCK_DRIFT, CLOCK_SLACK_S, max_bytes
@@ -316,6 +317,21 @@ class Backfill:
         return time.monotonic() - started
 
 
+def _advance_rollup_state(ledger_dir: Path, hours: list[int]) -> None:
+    """Record the window's last whole hour as rolled up (``rollup.json``: what ``pubwifi
+    collect`` resumes from, less its redo hours, and what the web UI shows) when that leaves no
+    hole: there is no state yet, or the state reaches the window's start. An older or detached
+    window leaves the state alone."""
+    from collector.ledger.due import load_last_hour, save_last_hour
+
+    if not hours:
+        return
+    last = load_last_hour(ledger_dir)
+    if last is None or (hours[0] - HOUR_S <= last < hours[-1]):
+        ledger_dir.mkdir(parents=True, exist_ok=True)
+        save_last_hour(ledger_dir, hours[-1])
+
+
 def rollup_backfilled_hours(
     settings: Settings,
     inventory: Inventory,
@@ -368,6 +384,8 @@ def rollup_backfilled_hours(
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         for result in pool.map(one_day, days.values()):
             total.merge(result)
+    whole = [h for h in window.hours() if h + HOUR_S <= window.end]
+    _advance_rollup_state(settings.data_dir / "ledger", whole)
     return {
         "hours": len(total.hours),
         "days": len(total.days),
