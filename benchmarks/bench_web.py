@@ -378,6 +378,12 @@ def routes(aps: Sequence[AccessPoint], page: Sequence[AccessPoint]) -> list[Rout
     ]
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_of(pid: int) -> dict[str, str]:
     out = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -414,6 +420,7 @@ def serve_and_measure(
     inventory: Path,
     aps: Sequence[AccessPoint],
     page: Sequence[AccessPoint],
+    influxd_pid: int,
 ) -> int:
     data_dir = tmp / "var"
     port = free_port()
@@ -438,12 +445,14 @@ def serve_and_measure(
     ]
     log_path = tmp / "web.log"
     with log_path.open("wb") as log:
+        influxd_cpu = cpu_s(influxd_pid)
         began = time.perf_counter()
         proc = subprocess.Popen(
             argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )
     try:
         start_s = snapshot_s = None
+        start_cpu = snapshot_cpu = 0.0
         deadline = began + 900
         while time.perf_counter() < deadline:
             if proc.poll() is not None:
@@ -452,9 +461,12 @@ def serve_and_measure(
             state = healthz(port)
             if state is not None:
                 now = time.perf_counter() - began
-                start_s = now if start_s is None else start_s
+                if start_s is None:
+                    start_s, start_cpu = now, cpu_s(proc.pid)
                 if state.get("snapshot") is True:
                     snapshot_s = now
+                    snapshot_cpu = cpu_s(proc.pid) - start_cpu
+                    influxd_cpu = cpu_s(influxd_pid) - influxd_cpu
                     break
             time.sleep(0.02)  # the readiness poll interval
         if start_s is None or snapshot_s is None:
@@ -464,7 +476,9 @@ def serve_and_measure(
         ]
         print(f"app start (spawn -> /healthz 200): {start_s:.2f} s  [{' | '.join(said)}]")
         print(
-            f"fleet snapshot ready (/healthz snapshot=true): {snapshot_s:.1f} s after spawn",
+            f"fleet snapshot ready (/healthz snapshot=true): {snapshot_s:.1f} s after spawn "
+            f"(meanwhile CPU: web process {snapshot_cpu:.1f} s after start, "
+            f"influxd {influxd_cpu:.1f} s)",
             flush=True,
         )
         client = Client(port)
@@ -583,7 +597,7 @@ def main() -> int:
                 f"data for {len(page)} APs) in {time.perf_counter() - began:.1f} s",
                 flush=True,
             )
-            return serve_and_measure(args, tmp, server.url, inventory, aps, page)
+            return serve_and_measure(args, tmp, server.url, inventory, aps, page, server.pid)
 
 
 if __name__ == "__main__":
