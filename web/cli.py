@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from collector.errors import InputError
-from collector.inventory.load import load_inventory
 from collector.ledger.cli import query_client
 from collector.ledger.mirror import LedgerMirror
 from collector.savings.tariff import load_tariffs
@@ -38,7 +37,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--port", type=int, help="port (default PUBWIFI_WEB_PORT, 8080)")
     parser.add_argument("--inventory", type=Path, metavar="FILE")
     parser.add_argument(
-        "--refresh", type=float, default=60.0, metavar="S", help="rebuild the fleet view every S"
+        "--refresh",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="rebuild the fleet view every S seconds (default 300, the poll interval)",
     )
     parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
     parser.set_defaults(func=run_serve)
@@ -127,9 +130,12 @@ def build(
 ) -> tuple[Flask, Refresher]:
     """The app and its refresher, wired from the settings."""
     from web.app import create_app
+    from web.inventory_cache import cached_inventory
     from web.snapshot import Refresher, build_snapshot, fetch_health
 
-    inventory = load_inventory(inventory_path or settings.inventory).aps
+    inventory = cached_inventory(
+        inventory_path or settings.inventory, settings.data_dir / "web"
+    ).aps
     query = query_client(settings)
     book = load_tariffs(settings.tariffs)
     mirror = LedgerMirror.existing(settings.data_dir)

@@ -44,8 +44,14 @@ class Role(enum.IntEnum):
 NAME = re.compile(r"[a-z][a-z0-9._-]{1,31}")
 MIN_PASSWORD = 10
 _HASHER = PasswordHasher()
-# Verified against when the name is unknown, so that a wrong name costs as much as a wrong password
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")
+_dummy: list[str] = []  # a hash to verify against when the name is unknown (made once)
+
+
+def _dummy_hash() -> str:
+    """So that a wrong name costs as much as a wrong password."""
+    if not _dummy:
+        _dummy.append(_HASHER.hash("not a password of anyone"))
+    return _dummy[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +124,7 @@ class UserStore:
         with self._lock:
             row = self._db.execute("SELECT hash FROM users WHERE name = ?", (name,)).fetchone()
         try:
-            _HASHER.verify(row[0] if row else _DUMMY_HASH, password)
+            _HASHER.verify(row[0] if row else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             return None
         return self.get(name) if row else None
