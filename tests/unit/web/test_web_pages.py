@@ -6,7 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import HOSTILE, NOW, PASSWORD, Web, csrf_of, login
+from webfixture import HOSTILE, NOW, PASSWORD, Web, csrf_of, login
 
 from collector.savings.compute import kst_midnight, savings
 from web.cli import first_admin
