@@ -113,6 +113,10 @@ def access_point(ap_id: str) -> ResponseReturnValue:
         "days": [dataclasses.asdict(u) for u in story.days],
         "months": [{"month": m, "bytes": b, "sessions": s} for m, b, s in story.months],
         "reboots": list(story.reboots),
+        "counter_events": [
+            {"time": t, "band": band, "kind": kind, "counters": n}
+            for t, band, kind, n in story.counter_events
+        ],
         "gap_hours": [{"hour": h, "uncovered_s": s} for h, s in story.gap_hours],
     }
 

@@ -50,6 +50,7 @@ class DeviceStory:
     days: tuple[Usage, ...] = ()
     months: tuple[tuple[str, int, int], ...] = ()  # (YYYY-MM, bytes, sessions)
     reboots: tuple[int, ...] = ()  # when the uptime went down
+    counter_events: tuple[tuple[int, str, str, int], ...] = ()  # (time, band, wrap|reset, n)
     gap_hours: tuple[tuple[int, int], ...] = ()  # (hour, seconds not covered)
     error: str | None = None
 
@@ -138,6 +139,17 @@ def device_story(query: QueryClient, ap_id: str, ledger_end: int | None, now: fl
     uptimes.sort()
     reboots = tuple(t for (_, a), (t, b) in itertools.pairwise(uptimes) if b < a)
     gaps = tuple((u.stamp, HOUR_S - u.covered_s) for u in hours if u.covered_s < HOUR_S)
+    events: list[tuple[int, str, str, int]] = []
+    for series in query.series(
+        f'SELECT "counter_wraps", "counter_resets" FROM {quote_ident(RADIO_POLL.name)} '  # noqa: S608
+        f"WHERE time > {int(now) - 7 * DAY_S}s{tags} "
+        'AND ("counter_wraps" > 0 OR "counter_resets" > 0) GROUP BY "band"'
+    ):
+        band = series.tags.get("band", "")
+        for r in series.rows():
+            for key, kind in (("counter_wraps", "wrap"), ("counter_resets", "reset")):
+                if r.get(key):
+                    events.append((int(r["time"]), band, kind, int(r[key])))
     return DeviceStory(
         reported=reported,
         reported_at=reported_at,
@@ -146,6 +158,7 @@ def device_story(query: QueryClient, ap_id: str, ledger_end: int | None, now: fl
         days=tuple(u for u in days if u.stamp >= end - 31 * DAY_S),
         months=tuple((k, v[0], v[1]) for k, v in sorted(months.items())[-13:]),
         reboots=reboots,
+        counter_events=tuple(sorted(events)[-20:]),
         gap_hours=gaps,
     )
 

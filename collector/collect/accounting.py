@@ -77,6 +77,8 @@ class RadioDeltas:
     deltas: dict[str, int] = field(default_factory=dict)
     spans: set[int] = field(default_factory=set)
     complete: bool = True  # every counter the radio reports was counted
+    wraps: int = 0  # counters that wrapped (the delta is still exact)
+    resets: int = 0  # counters that restarted without a reboot (discontinuity, went down)
 
 
 def common_interval(radios: list[RadioDeltas]) -> int | None:
@@ -191,6 +193,10 @@ class Accountant:
             delta = self._delta(
                 ap.id, f"{name}.{radio.index}", reading, sample, radio, wall, speed_mbps
             )
+            if delta.reason == Reason.WRAP:
+                out.wraps += 1
+            elif delta.reason in (Reason.DISCONTINUITY, Reason.COUNTER_WENT_DOWN):
+                out.resets += 1
             if delta.delta is not None and delta.reason in COUNTED:
                 out.deltas[name] = delta.delta
                 out.spans.add(span_seconds(delta))
@@ -207,6 +213,10 @@ class Accountant:
         elif interval is not None:
             fields["interval_s"] = interval
         # else: deltas that are exact but cover no audited span (see the module doc)
+        if radio.wraps:
+            fields["counter_wraps"] = radio.wraps
+        if radio.resets:
+            fields["counter_resets"] = radio.resets
         row = radio.radio
         fields["clients"] = row.clients
         fields["channel"] = row.channel

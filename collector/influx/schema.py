@@ -159,6 +159,12 @@ RADIO_POLL = Measurement(
         Field("clients", Kind.INT, "clients associated now"),
         Field("channel", Kind.INT, "radio channel number"),
         Field("tx_power_dbm", Kind.FLOAT, "transmit power, dBm"),
+        Field("counter_wraps", Kind.INT, "counters that wrapped since the previous poll"),
+        Field(
+            "counter_resets",
+            Kind.INT,
+            "counters that restarted without a reboot since the previous poll",
+        ),
     ),
     "One point per radio per poll.",
     {"standard": _STANDARDS, "band": _BANDS},

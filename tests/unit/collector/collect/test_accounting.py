@@ -336,3 +336,31 @@ def test_usage_and_ledger_leave_a_partial_poll_out_of_totals_and_coverage(
     roll_up(db, out.write, [inventory.aps[0]], [hour])
     (point,) = [f for (m, tags, ts), f in out.points.items() if dict(tags)["ap"] == ap]
     assert (point["covered_s"], point["rx_bytes"]) == (usage.covered_s, usage.rx_bytes)
+
+
+def test_counter_wraps_and_resets_are_kept_on_the_radio_row(
+    inventory: Inventory, tmp_path: Path
+) -> None:
+    """The AP page's counter events: a 32-bit wrap and a restart without reboot, per radio."""
+    ap = inventory.aps[0].id
+    accountant = Accountant(inventory, BaselineStore.open(tmp_path))
+
+    def row(rx: int, sessions: int, disc: int | None = None) -> RadioSample:
+        return RadioSample(
+            "2",
+            None,
+            "5GHz",
+            CounterValue(rx, 32),
+            CounterValue(0, 32),
+            discontinuity=disc,
+            sessions=CounterValue(sessions, 32),
+        )
+
+    accountant.account(sample(ap, T0, (row(2**32 - 1_000, 5),)))
+    wrapped = radio_rows(accountant.account(sample(ap, T0 + 300, (row(4_000, 6),))).lines)
+    assert wrapped["5GHz"]["rx_bytes"] == "5000i" and wrapped["5GHz"]["counter_wraps"] == "1i"
+    assert "counter_resets" not in wrapped["5GHz"]
+    reset = radio_rows(accountant.account(sample(ap, T0 + 600, (row(10, 1, UP0 + 50_000),))).lines)
+    assert reset["5GHz"]["counter_resets"] == "3i" and "counter_wraps" not in reset["5GHz"]
+    calm = radio_rows(accountant.account(sample(ap, T0 + 900, (row(20, 2, UP0 + 50_000),))).lines)
+    assert "counter_wraps" not in calm["5GHz"] and "counter_resets" not in calm["5GHz"]
