@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from typing import Any
 
 from flask import Blueprint, abort, request
 from flask.typing import ResponseReturnValue
 
-from collector.influx.query import QueryError
+from collector.savings.compute import figures_dict
 from web.app import context, requires
-from web.device import device_story
 from web.users import Role
-from web.views import DISTRICTS, SORTS, area_json, district_rows, figures_json, report_revisions
+from web.views import DISTRICTS, SORTS, ap_story, area_json, district_rows, report_revisions
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -35,7 +33,7 @@ def overview() -> ResponseReturnValue:
         "ledger_end": snap.ledger_end,
         "month": snap.month,
         "city": area_json("11000", snap.city),
-        "year_to_date": figures_json(snap.year),
+        "year_to_date": figures_dict(snap.year),
         "collector": None if health is None else dataclasses.asdict(health),
         "note": snap.error,
     }
@@ -63,7 +61,7 @@ def district(code: str) -> ResponseReturnValue:
             "name": s.site.name,
             "mount": str(s.site.mount),
             "aps": s.aps,
-            **figures_json(s.figures),
+            **figures_dict(s.figures),
         }
         for s in snap.sites.get(code, ())
     ]
@@ -73,15 +71,9 @@ def district(code: str) -> ResponseReturnValue:
 @api.get("/aps/<ap_id>")
 @requires(Role.VIEWER)
 def access_point(ap_id: str) -> ResponseReturnValue:
-    ctx = context()
-    ap = ctx.by_id.get(ap_id)
-    if ap is None:
-        abort(404)
-    snap = ctx.refresher.snapshot()
-    try:
-        story = device_story(ctx.query, ap.id, snap.ledger_end if snap else None, time.time())
-    except QueryError as error:
-        return {"error": str(error)}, 502
+    ap, snap, story = ap_story(ap_id)
+    if story.error:
+        return {"error": story.error}, 502
     period = snap.periods.get(ap.id) if snap else None
     return {
         "ap": ap.id,
@@ -126,9 +118,9 @@ def access_point(ap_id: str) -> ResponseReturnValue:
 def savings() -> ResponseReturnValue:
     snap = _snap()
     return {
-        "months": [{"month": m, **figures_json(f)} for m, f in snap.months.city],
+        "months": [{"month": m, **figures_dict(f)} for m, f in snap.months.city],
         "by_district": {
-            m: [{"district": c, **figures_json(f)} for c, f in rows]
+            m: [{"district": c, **figures_dict(f)} for c, f in rows]
             for m, rows in snap.months.by_district.items()
         },
         "tariffs": [

@@ -11,7 +11,6 @@ script at all.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -20,7 +19,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel
 from flask_login import LoginManager, UserMixin, current_user
@@ -44,6 +43,7 @@ class WebContext:
 
     inventory: Sequence[AccessPoint]
     by_id: dict[str, AccessPoint]
+    by_district: dict[str, list[AccessPoint]]
     query: QueryClient
     book: TariffBook
     mirror: LedgerMirror | None
@@ -67,15 +67,7 @@ class LoginUser(UserMixin):  # type: ignore[misc]
 
 
 def context() -> WebContext:
-    ctx: WebContext = g.get("pubwifi") or _app_context()
-    return ctx
-
-
-def _app_context() -> WebContext:
-    from flask import current_app
-
     ctx: WebContext = current_app.extensions["pubwifi"]
-    g.pubwifi = ctx
     return ctx
 
 
@@ -98,6 +90,13 @@ def requires(role: Role) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorate
+
+
+def _by_district(inventory: Sequence[AccessPoint]) -> dict[str, list[AccessPoint]]:
+    out: dict[str, list[AccessPoint]] = {}
+    for ap in inventory:
+        out.setdefault(ap.district.code, []).append(ap)
+    return out
 
 
 def current_lang() -> str:
@@ -140,6 +139,7 @@ def create_app(
     app.extensions["pubwifi"] = WebContext(
         inventory=inventory,
         by_id={ap.id: ap for ap in inventory},
+        by_district=_by_district(inventory),
         query=query,
         book=book,
         mirror=mirror,
@@ -219,5 +219,4 @@ def create_app(
             )
         return response
 
-    _ = session, dataclasses  # re-exported helpers for the route modules
     return app

@@ -65,7 +65,7 @@ def _store(settings: Settings) -> UserStore:
     return UserStore.in_dir(settings.data_dir)
 
 
-def read_password(stream: object = None) -> str:
+def read_password() -> str:
     """From a prompt (twice) on a terminal, else the first line of stdin."""
     if sys.stdin.isatty():
         first = getpass.getpass("password: ")

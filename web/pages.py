@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 from flask import (
     Blueprint,
     Response,
@@ -26,19 +23,21 @@ from collector.savings.compute import ESTIMATE_METHOD, ESTIMATE_METHOD_KO, kst_d
 from collector.savings.money import ROUNDING_RULE, ROUNDING_RULE_KO
 from web import charts
 from web.app import LoginUser, context, current_lang, requires
-from web.device import device_story, hour_label
+from web.device import hour_label
 from web.users import Role
-from web.views import DISTRICTS, MONTH, REVISION, SORTS, district_rows, report_revisions
+from web.views import (
+    DISTRICTS,
+    MONTH,
+    REVISION,
+    SORTS,
+    ap_story,
+    district_rows,
+    report_revisions,
+    revision_files,
+)
 
 pages = Blueprint("pages", __name__)
 PAGE = 100
-
-
-def _snapshot_or_wait() -> Any:
-    snap = context().refresher.snapshot()
-    if snap is None:
-        return None
-    return snap
 
 
 def _safe_next(target: str | None) -> str:
@@ -113,7 +112,7 @@ def password() -> ResponseReturnValue:
 @pages.get("/")
 @requires(Role.VIEWER)
 def overview() -> ResponseReturnValue:
-    snap = _snapshot_or_wait()
+    snap = context().refresher.snapshot()
     if snap is None:
         return render_template("loading.html"), 503
     rows = district_rows(snap, "usage")
@@ -129,7 +128,7 @@ def overview() -> ResponseReturnValue:
 @pages.get("/map.svg")
 @requires(Role.VIEWER)
 def fleet_map() -> ResponseReturnValue:
-    snap = _snapshot_or_wait()
+    snap = context().refresher.snapshot()
     svg = snap.map_svg if snap else charts.fleet_map(context().inventory, {})
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})
 
@@ -137,7 +136,7 @@ def fleet_map() -> ResponseReturnValue:
 @pages.get("/districts")
 @requires(Role.VIEWER)
 def districts() -> ResponseReturnValue:
-    snap = _snapshot_or_wait()
+    snap = context().refresher.snapshot()
     if snap is None:
         return render_template("loading.html"), 503
     sort = request.args.get("sort", "usage")
@@ -148,7 +147,7 @@ def districts() -> ResponseReturnValue:
 @pages.get("/districts/<code>")
 @requires(Role.VIEWER)
 def district(code: str) -> ResponseReturnValue:
-    snap = _snapshot_or_wait()
+    snap = context().refresher.snapshot()
     if code not in DISTRICTS:
         abort(404)
     if snap is None:
@@ -157,14 +156,12 @@ def district(code: str) -> ResponseReturnValue:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     sites = snap.sites.get(code, ())
     shown = sites[(page - 1) * PAGE : page * PAGE]
-    aps = [ap for ap in context().inventory if ap.district.code == code]
-    aps.sort(
-        key=lambda ap: (
-            -(snap.periods[ap.id].rx_bytes + snap.periods[ap.id].tx_bytes)
-            if ap.id in snap.periods
-            else 0
-        )
-    )
+
+    def traffic(ap_id: str) -> int:
+        p = snap.periods.get(ap_id)
+        return p.rx_bytes + p.tx_bytes if p else 0
+
+    aps = sorted(context().by_district.get(code, []), key=lambda ap: -traffic(ap.id))
     chart = charts.bars(
         [(charts.day_label(d), b / 1e9) for d, b, _ in area.days],
         unit="GB",
@@ -187,19 +184,9 @@ def district(code: str) -> ResponseReturnValue:
 @pages.get("/aps/<ap_id>")
 @requires(Role.VIEWER)
 def access_point(ap_id: str) -> ResponseReturnValue:
-    ctx = context()
-    ap = ctx.by_id.get(ap_id)
-    if ap is None:
-        abort(404)
-    snap = _snapshot_or_wait()
+    ap, snap, story = ap_story(ap_id)
     view = request.args.get("view", "day")
     view = view if view in ("hour", "day", "month") else "day"
-    try:
-        story = device_story(ctx.query, ap.id, snap.ledger_end if snap else None, time.time())
-    except QueryError as error:
-        from web.device import DeviceStory
-
-        story = DeviceStory(error=str(error))
     if view == "hour":
         points = [(hour_label(u.stamp), u.bytes / 1e6) for u in story.hours]
         chart = charts.bars(points, unit="MB", every=3)
@@ -222,7 +209,7 @@ def access_point(ap_id: str) -> ResponseReturnValue:
 @pages.get("/savings")
 @requires(Role.VIEWER)
 def savings() -> ResponseReturnValue:
-    snap = _snapshot_or_wait()
+    snap = context().refresher.snapshot()
     if snap is None:
         return render_template("loading.html"), 503
     months = snap.months
@@ -292,13 +279,7 @@ def report_file(month: str, revision: str, name: str) -> ResponseReturnValue:
     if not MONTH.fullmatch(month) or not REVISION.fullmatch(revision):
         abort(404)
     folder = context().reports_root / month / revision
-    listed = {
-        f.name
-        for r in report_revisions(context().reports_root)
-        if r.month == month and f"r{r.revision}" == revision
-        for f in r.files
-    }
-    if name not in listed:
+    if name not in revision_files(folder):
         abort(404)
     return send_from_directory(folder, name, as_attachment=True)
 

@@ -34,6 +34,7 @@ from collector.inventory.model import AccessPoint, Site
 from collector.ledger.due import load_last_hour
 from collector.ledger.mirror import LedgerMirror
 from collector.ledger.polls import QueryClient
+from collector.reports.build import read_daily
 from collector.savings.compute import (
     ApPeriod,
     Piece,
@@ -186,12 +187,12 @@ def build_snapshot(
     today = kst_day(end - 1)
     today_start = kst_midnight(today)
     month_start = kst_midnight(today.replace(day=1))
-    year_start = kst_midnight(today.replace(month=1, day=1))
     before_today = _periods(query, month_start, today_start, book, inventory, mirror)
     today_periods = _periods(query, today_start, end, book, inventory, mirror)
     month = _combined(before_today, today_periods)
-    earlier = _periods(query, year_start, month_start, book, inventory, mirror)
-    year = _combined(earlier, before_today, today_periods)
+    history = _history(query, book, inventory, mirror, today)  # the 11 months before
+    this_year = {k: p for k, p in history.items() if k[1].startswith(f"{today.year:04d}-")}
+    year = _combined(this_year, before_today, today_periods)
     today_by_ap = _combined(today_periods)
     state = last_hour_states(query, book, inventory, last_hour)
     known = {ap.id: ap for ap in inventory}
@@ -219,7 +220,7 @@ def build_snapshot(
         states.setdefault(ap.district.code, dict.fromkeys(STATES, 0))[s] += 1
         city_states[s] += 1
 
-    days = _days(mirror, month_start, today_start, before_today, known)
+    days = _days(query, book, mirror, month_start, today_start)
     for p in today_by_ap.values():
         bucket = days.setdefault(district_of(p), {})
         old = bucket.get(today, (0, 0))
@@ -239,14 +240,11 @@ def build_snapshot(
     ) -> Area:
         return Area(code, m, t, st, tuple((k, v[0], v[1]) for k, v in sorted(d.items())))
 
-    count_by_district: dict[str, int] = {}
-    for ap in polled:
-        count_by_district[ap.district.code] = count_by_district.get(ap.district.code, 0) + 1
     district_areas = {
         code: area(
             code,
-            month_fig.get(code) or _empty_figures(count_by_district.get(code, 0)),
-            today_fig.get(code) or _empty_figures(count_by_district.get(code, 0)),
+            month_fig.get(code) or _empty_figures(sum(states[code].values())),
+            today_fig.get(code) or _empty_figures(sum(states[code].values())),
             states[code],
             days.get(code, {}),
         )
@@ -264,33 +262,40 @@ def build_snapshot(
         year=city_year,
         sites=_sites(inventory, month),
         map_svg=fleet_map(inventory, state),
-        months=_months(query, book, inventory, mirror, today, month, district_of),
+        months=_months(history, month, today, district_of),
     )
 
 
-def _months(
+def _history(
     query: QueryClient,
     book: TariffBook,
     inventory: Sequence[AccessPoint],
     mirror: LedgerMirror | None,
     today: dt.date,
-    current: Mapping[str, ApPeriod],
-    district_of: Callable[[ApPeriod], str],
-) -> MonthlySavings:
+) -> dict[tuple[str, str], ApPeriod]:
+    """(AP, KST month) -> sums for the 11 whole months before ``today``'s."""
     first = today.replace(day=1)
     for _ in range(11):
         first = (first - dt.timedelta(days=1)).replace(day=1)
     low, high = kst_midnight(first), kst_midnight(today.replace(day=1))
+    try:
+        periods, _ = read_ap_periods(
+            query, low, high, book, inventory=inventory, by_month=True, mirror=mirror
+        )
+    except InputError:  # no tariff in force then
+        return {}
+    return periods
+
+
+def _months(
+    history: Mapping[tuple[str, str], ApPeriod],
+    current: Mapping[str, ApPeriod],
+    today: dt.date,
+    district_of: Callable[[ApPeriod], str],
+) -> MonthlySavings:
     per_month: dict[str, list[ApPeriod]] = {}
-    if high > low:
-        try:
-            periods, _ = read_ap_periods(
-                query, low, high, book, inventory=inventory, by_month=True, mirror=mirror
-            )
-        except InputError:  # no tariff in force then
-            periods = {}
-        for (_, month), p in periods.items():
-            per_month.setdefault(month, []).append(p)
+    for (_, month), p in history.items():
+        per_month.setdefault(month, []).append(p)
     per_month[f"{today.year:04d}-{today.month:02d}"] = list(current.values())
     city = []
     by_district = {}
@@ -307,23 +312,16 @@ def _months(
 
 
 def _days(
-    mirror: LedgerMirror | None,
-    low: int,
-    high: int,
-    periods: Mapping[tuple[str, str], ApPeriod],
-    known: Mapping[str, AccessPoint],
+    query: QueryClient, book: TariffBook, mirror: LedgerMirror | None, low: int, high: int
 ) -> dict[str, dict[dt.date, tuple[int, int]]]:
-    """district -> KST day -> (bytes, sessions) for the whole days ``[low, high)``."""
-    out: dict[str, dict[dt.date, tuple[int, int]]] = {}
-    if high <= low or mirror is None:
-        return out
-    held = mirror.district_days(low, high)
-    if held is None:
-        return out
-    for district, per_day in held.items():
-        for stamp, values in per_day.items():
-            out.setdefault(district, {})[kst_day(stamp)] = (values[0] + values[1], values[2])
-    return out
+    """district -> KST day -> (bytes, sessions) for the whole days ``[low, high)``: the
+    report's daily read (the local copy, else InfluxDB)."""
+    if high <= low:
+        return {}
+    return {
+        district: {day: (v[0] + v[1], v[2]) for day, v in per_day.items()}
+        for district, per_day in read_daily(query, low, high, book, mirror).items()
+    }
 
 
 def _sites(

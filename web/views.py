@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flask import abort
+
 from collector.districts import SEOUL_DISTRICTS
+from collector.influx.query import QueryError
+from collector.inventory.model import AccessPoint
 from collector.savings.compute import figures_dict
-from collector.savings.figures import Figures
+from web.app import context
+from web.device import DeviceStory, device_story
 from web.snapshot import Area, Snapshot
 
 DISTRICTS = {d.code: d for d in SEOUL_DISTRICTS}
@@ -45,18 +51,14 @@ def district_rows(snap: Snapshot, sort: str) -> list[DistrictRow]:
     return sorted(rows, key=keys.get(sort, keys["usage"]))
 
 
-def figures_json(f: Figures) -> dict[str, Any]:
-    return figures_dict(f)
-
-
 def area_json(code: str, area: Area) -> dict[str, Any]:
     d = DISTRICTS.get(code)
     return {
         "code": code,
         "name_en": d.name_en if d else "Seoul",
         "name_ko": d.name_ko if d else "서울특별시",
-        "month": figures_json(area.month),
-        "today": figures_json(area.today),
+        "month": figures_dict(area.month),
+        "today": figures_dict(area.today),
         "aps_by_state": dict(area.states),
         "days": [{"day": day.isoformat(), "bytes": b, "sessions": s} for day, b, s in area.days],
     }
@@ -81,6 +83,30 @@ class ReportRevision:
     tariffs: tuple[str, ...]
     made: str
     files: tuple[ReportFile, ...]
+
+
+def ap_story(ap_id: str) -> tuple[AccessPoint, Snapshot | None, DeviceStory]:
+    """The AP (404 if unknown), the snapshot and its story; InfluxDB's refusal in ``error``."""
+    ctx = context()
+    ap = ctx.by_id.get(ap_id)
+    if ap is None:
+        abort(404)
+    snap = ctx.refresher.snapshot()
+    try:
+        story = device_story(ctx.query, ap.id, snap.ledger_end if snap else None, time.time())
+    except QueryError as error:
+        story = DeviceStory(error=str(error))
+    return ap, snap, story
+
+
+def revision_files(folder: Path) -> set[str]:
+    """The files a published revision's manifest lists (and the manifest), or nothing."""
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    names = {str(f.get("name", "")) for f in data.get("files", []) if isinstance(f, dict)}
+    return {*names, "manifest.json"}
 
 
 def report_revisions(root: Path) -> list[ReportRevision]:

@@ -60,8 +60,8 @@ def writer_pool(workers: int | None = None) -> Iterator[ProcessPoolExecutor | No
         yield None
         return
     context = multiprocessing.get_context("spawn")
-    ready = _prepare_writer
-    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=ready) as pool:
+    initializer = _prepare_writer
+    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=initializer) as pool:
         pool.submit(_started)  # the pool starts its process on the first task
         yield pool
 
