@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 
 POLL_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 CYCLE_BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
+SSH_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
 
 
 @dataclass
@@ -94,6 +95,45 @@ class CollectorMetrics:
         )
         self.cycles = Counter(
             "pubwifi_poll_cycles_total", "Poll cycles by outcome", ["outcome"], registry=r
+        )
+        self.ssh_sessions = Counter(
+            "pubwifi_ssh_sessions_total",
+            "SSH collections of one AP by result (ok, failed)",
+            ["result"],
+            registry=r,
+        )
+        self.ssh_errors = Counter(
+            "pubwifi_ssh_errors_total",
+            "Failed SSH collections by reason (host_key_changed, login_failed, timeout, ...)",
+            ["reason"],
+            registry=r,
+        )
+        self.ssh_session_duration = Histogram(
+            "pubwifi_ssh_session_duration_seconds",
+            "Time to collect one AP over SSH (login, commands, logout)",
+            registry=r,
+            buckets=SSH_BUCKETS,
+        )
+        self.ssh_sweep_duration = Gauge(
+            "pubwifi_ssh_last_sweep_duration_seconds",
+            "How long the last complete SSH sweep took",
+            registry=r,
+        )
+        self.ssh_last_sweep = Gauge(
+            "pubwifi_ssh_last_sweep_timestamp_seconds",
+            "When the last SSH sweep finished (Unix time)",
+            registry=r,
+        )
+        self.ssh_sweep_aps = Gauge(
+            "pubwifi_ssh_last_sweep_aps",
+            "APs of the last SSH sweep by result (ok, failed)",
+            ["result"],
+            registry=r,
+        )
+        self.ssh_config_changes = Counter(
+            "pubwifi_ssh_config_changes_total",
+            "Running-configs that changed between SSH sweeps",
+            registry=r,
         )
 
     def serve(self, host: str, port: int) -> None:

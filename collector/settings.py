@@ -45,6 +45,9 @@ class Settings:
     poll_interval_s: int = 300
     poll_timeout_s: float = 2.0
     poll_concurrency: int = 256
+    ssh_interval_s: int = 6 * 3600  # each AP's SSH collection, spread over this interval
+    ssh_timeout_s: float = 30.0  # per-AP deadline: login, every command, logout
+    ssh_concurrency: int = 64  # sessions at once (threads: netmiko is blocking)
     spool_cap_bytes: int = 2 * 1024**3  # past it, the oldest spooled lines are dropped (counted)
     tariffs: Path | None = None  # a tariff book replacing the packaged one (collector/savings)
 
@@ -75,11 +78,14 @@ _ENV: dict[str, tuple[str, ...]] = {
     "PUBWIFI_POLL_INTERVAL": ("poll_interval_s",),
     "PUBWIFI_POLL_TIMEOUT": ("poll_timeout_s",),
     "PUBWIFI_POLL_CONCURRENCY": ("poll_concurrency",),
+    "PUBWIFI_SSH_INTERVAL": ("ssh_interval_s",),
+    "PUBWIFI_SSH_TIMEOUT": ("ssh_timeout_s",),
+    "PUBWIFI_SSH_CONCURRENCY": ("ssh_concurrency",),
     "PUBWIFI_SPOOL_CAP_BYTES": ("spool_cap_bytes",),
     "PUBWIFI_TARIFFS": ("tariffs",),
 }
 _SECRET_FIELDS = {"token", "password", "web_secret_key"}
-_POSITIVE_INT_FIELDS = {"spool_cap_bytes"}
+_POSITIVE_INT_FIELDS = {"spool_cap_bytes", "ssh_interval_s", "ssh_concurrency"}
 
 
 def _coerce(where: str, name: str, current: object, raw: object) -> object:
@@ -120,7 +126,7 @@ def _positive_int(where: str, name: str, raw: object) -> int:
     elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
         value = int(raw.strip())
     if value is None or value < 1:
-        raise InputError.at(where, 0, f"{name}: expected a positive integer (bytes), got {raw!r}")
+        raise InputError.at(where, 0, f"{name}: expected a positive integer, got {raw!r}")
     return value
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     Response,
@@ -24,6 +26,7 @@ from collector.savings.money import ROUNDING_RULE, ROUNDING_RULE_KO
 from web import charts
 from web.app import LoginUser, context, current_lang, requires
 from web.device import hour_label
+from web.ssh_story import config_view, ssh_story
 from web.users import Role
 from web.views import (
     DISTRICTS,
@@ -203,7 +206,26 @@ def access_point(ap_id: str) -> ResponseReturnValue:
         story=story,
         view=view,
         chart=chart,
+        ssh=ssh_story(context().data_dir, ap.id, str(ap.address), ap.ssh_port),
+        engineer=current_user.role >= Role.ENGINEER,
     )
+
+
+@pages.get("/aps/<ap_id>/config")
+@requires(Role.ENGINEER)
+def ap_config(ap_id: str) -> ResponseReturnValue:
+    """One masked running-config version and its diff to the one before (engineers only)."""
+    ctx = context()
+    ap = ctx.by_id.get(ap_id)
+    if ap is None:
+        abort(404)
+    commit = request.args.get("commit")
+    if commit is not None and not re.fullmatch(r"[0-9a-f]{40}", commit):
+        abort(400)
+    view = config_view(ctx.data_dir, ap.id, commit)
+    if view is None:
+        abort(404)
+    return render_template("ap_config.html", ap=ap, view=view)
 
 
 @pages.get("/savings")

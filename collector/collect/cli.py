@@ -19,7 +19,9 @@ from collector.poll.shard import ALL, Shard
 if TYPE_CHECKING:
     from collector.collect.pipeline import Pipeline
     from collector.inventory.model import Inventory
+    from collector.metrics import CollectorMetrics
     from collector.settings import Settings
+    from collector.ssh.schedule import SshSchedule
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,17 @@ def register(subparsers: Any) -> None:
         help="per-AP deadline (default: PUBWIFI_POLL_TIMEOUT or 2)",
     )
     parser.add_argument(
+        "--ssh-interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="SSH collection (facts, client counts, config backups) of each AP once per "
+        "interval (default: PUBWIFI_SSH_INTERVAL or 21600 = 6 h)",
+    )
+    parser.add_argument(
+        "--no-ssh", action="store_true", help="SNMP only: no scheduled SSH collection"
+    )
+    parser.add_argument(
         "--max-cycles",
         type=int,
         default=None,
@@ -129,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
     runner = Runner(engine, profiles, options, backoff=BackOff(), discovery=cache)
     runner.ap_poller.restore(cache.load({ap.id for ap in aps}))
     cache.mark_saved(runner.ap_poller)
+    ssh = None if args.no_ssh else _ssh_schedule(settings, inventory, aps, pipeline, metrics, args)
     collector = Collector(
         plan,
         runner,
@@ -136,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
         metrics,
         interval,
         rollup=_rollup(settings, inventory, pipeline, interval, args.shard),
+        ssh=ssh,
     )
     log.info(
         "collecting %d APs (shard %s) every %.0f s; metrics on 127.0.0.1:%d/metrics",
@@ -147,8 +162,59 @@ def run(args: argparse.Namespace) -> int:
     try:
         return run_forever(collector, max_cycles=args.max_cycles)
     finally:
+        if collector.ssh is not None:
+            collector.ssh.close()
         pipeline.close()
         runner.save_discovery()
+
+
+def _ssh_schedule(
+    settings: Settings,
+    inventory: Inventory,
+    aps: list[AccessPoint],
+    pipeline: Pipeline,
+    metrics: CollectorMetrics,
+    args: argparse.Namespace,
+) -> SshSchedule | None:
+    """SSH collection of the shard's APs over its own interval, or None when not configured."""
+    from collector.ssh.cli import check_ssh_secrets
+    from collector.ssh.configrepo import ConfigRepo
+    from collector.ssh.factstore import FactStore
+    from collector.ssh.knownhosts import KnownHosts
+    from collector.ssh.mask import MaskKey
+    from collector.ssh.profile import load_ssh_profiles
+    from collector.ssh.schedule import SshSchedule
+    from collector.ssh.sweep import ApCollector, SweepRecorder, select
+
+    interval = args.ssh_interval if args.ssh_interval is not None else settings.ssh_interval_s
+    if interval < MIN_INTERVAL_S:
+        raise InputError(Problem("--ssh-interval", 0, f"must be at least {MIN_INTERVAL_S} s"))
+    profiles = load_ssh_profiles()
+    chosen = select(aps, profiles)
+    if not chosen:
+        return None
+    try:
+        check_ssh_secrets(inventory, chosen)
+    except InputError as error:
+        hint = Problem("--no-ssh", 0, "or collect over SNMP only with --no-ssh")
+        raise InputError([*error.problems, hint]) from None
+    data_dir = Path(settings.data_dir).resolve()
+    known_hosts = KnownHosts.in_data_dir(data_dir)
+    collector = ApCollector(
+        profiles,
+        known_hosts,
+        MaskKey.load_or_create(data_dir / "ssh" / "mask.key"),
+        deadline_s=settings.ssh_timeout_s,
+    )
+    facts = FactStore.in_data_dir(data_dir)
+    repo = ConfigRepo.open(data_dir / "configs")
+
+    def recorder() -> SweepRecorder:
+        spool = pipeline.sink.spool.append
+        return SweepRecorder(facts, repo, data_dir, spool=spool, metrics=metrics)
+
+    log.info("ssh: %d APs every %.0f s", len(chosen), interval)
+    return SshSchedule(chosen, interval, collector, recorder, concurrency=settings.ssh_concurrency)
 
 
 def _periods(

@@ -7,6 +7,9 @@ Only this module imports APScheduler. Jobs, each deliberate:
   ``coalesce=True`` so a backlog of missed ticks runs once; ``misfire_grace_time=None`` so a
   late tick still runs (its window simply covers more time, and every AP in it is polled once).
   A tick starts the polls and returns: a dead AP's deadline never delays the next tick.
+- SSH collection (when configured) rides on the same tick: :class:`collector.ssh.schedule.
+  SshSchedule` starts the APs whose phase of the SSH interval (6 h by default) fell in the
+  tick's window, on its own thread pool.
 - ``rollup`` every 5 minutes: the ledger's hourly and daily rollups of closed hours
   (:mod:`collector.ledger.rollup`), in a worker thread.
 
@@ -34,6 +37,7 @@ from collector.collect.pipeline import Pipeline
 from collector.inventory.model import AccessPoint
 from collector.metrics import CollectorMetrics
 from collector.poll.runner import PollStats, Runner
+from collector.ssh.schedule import SshSchedule
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +68,7 @@ class Collector:
     metrics: CollectorMetrics
     interval_s: float
     rollup: Callable[[], object] | None = None
+    ssh: SshSchedule | None = None
     clock: Callable[[], float] = time.time
     cycles: int = 0
     ticks: int = 0
@@ -79,6 +84,8 @@ class Collector:
         lag = now - start - TICK_S
         self.metrics.schedule_lag.set(max(0.0, lag))
         due = self.plan.due(start, now)
+        if self.ssh is not None:
+            self.ssh.tick(start, now)
         if self._cycle is None:
             self._cycle = CycleState(started=start)
         if due:

@@ -192,12 +192,39 @@ AP_USAGE_DAILY = Measurement(
     {"standard": _STANDARDS},
 )
 
+AP_FACTS = Measurement(
+    "ap_facts",
+    AP_TAGS,
+    (
+        Field("model", Kind.STR, "model the CLI states"),
+        Field("serial", Kind.STR, "serial number the CLI states"),
+        Field("firmware", Kind.STR, "firmware version the CLI states"),
+        Field("uptime_s", Kind.INT, "uptime the CLI states, seconds"),
+        Field("clients", Kind.INT, "associated clients, all SSIDs (a count)"),
+        Field("radios", Kind.INT, "radios the CLI lists"),
+        Field("ssids", Kind.INT, "SSIDs the CLI lists"),
+        Field("session_s", Kind.FLOAT, "seconds the SSH collection of this AP took"),
+    ),
+    "One point per AP per SSH sweep (facts from the CLI; counts only, no client identifiers).",
+    {"standard": _STANDARDS},
+)
+SSID_TAGS = (*AP_TAGS, "ssid")
+AP_SSID_CLIENTS = Measurement(
+    "ap_ssid_clients",
+    SSID_TAGS,
+    (Field("clients", Kind.INT, "clients associated with this SSID, all radios (a count)"),),
+    "One point per SSID of an AP per SSH sweep: the aggregate client count the MIB lacks.",
+    {"standard": _STANDARDS},
+)
+
 MEASUREMENTS: tuple[Measurement, ...] = (
     AP_POLL,
     AP_INFO,
     RADIO_POLL,
     AP_USAGE_HOURLY,
     AP_USAGE_DAILY,
+    AP_FACTS,
+    AP_SSID_CLIENTS,
 )
 
 

@@ -1,7 +1,9 @@
 """Strict loading of inventory.yaml: file schema -> references and inheritance -> frozen model.
 
 Inheritance is resolved here and nowhere else: ``defaults`` -> each of the AP's ``groups`` in
-order -> the AP itself, later wins (nornir's order). Every problem found is reported as
+order -> the AP itself, later wins (nornir's order). ``vars`` (provisioning template variables)
+merge name by name along the same order, so a group adds to the defaults' variables instead of
+replacing them all. Every problem found is reported as
 ``FILE:LINE: key.path: what is wrong``; loading stops with all of them at once.
 """
 
@@ -19,6 +21,7 @@ from pydantic import ValidationError
 from collector.districts import DISTRICTS_BY_CODE, SEOUL_LAT, SEOUL_LON
 from collector.errors import InputError, Problem
 from collector.inventory.model import (
+    NO_VARS,
     AccessPoint,
     Inventory,
     Replacement,
@@ -27,6 +30,7 @@ from collector.inventory.model import (
     SnmpV2cAuth,
     SnmpV3Auth,
     SshAuth,
+    Vars,
 )
 from collector.inventory.schema import (
     ApFile,
@@ -80,7 +84,7 @@ class _Resolver:
         self.file = parsed
         self.platforms = platforms
         self.problems: list[Problem] = []
-        self._merged: dict[tuple[str, ...], tuple[dict[str, object], int, int]] = {}
+        self._merged: dict[tuple[str, ...], tuple[dict[str, object], int, int, Vars]] = {}
 
     def fail(self, key_path: tuple[str | int, ...], message: str) -> None:
         self.problems.append(self.doc.problem(key_path, message))
@@ -206,7 +210,7 @@ class _Resolver:
 
     def _layers(
         self, where: tuple[str | int, ...], ap: ApFile, groups: dict[str, Inheritable]
-    ) -> tuple[dict[str, object], int, int] | None:
+    ) -> tuple[dict[str, object], int, int, Vars] | None:
         """defaults -> groups merged once per distinct group list (34,000 APs share a few)."""
         key = tuple(ap.groups)
         cached = self._merged.get(key)
@@ -220,8 +224,11 @@ class _Resolver:
                 return None
             layers.append(group)
         merged: dict[str, object] = {}
+        variables: dict[str, str | int | bool] = {}
         snmp_port, ssh_port = DEFAULT_SNMP_PORT, DEFAULT_SSH_PORT
         for layer in layers:
+            if layer.vars:
+                variables.update(layer.vars)
             for field_name in _INHERITED:
                 value = getattr(layer, field_name)
                 if value is not None:
@@ -229,8 +236,9 @@ class _Resolver:
             if layer.ports is not None:
                 snmp_port = layer.ports.snmp or snmp_port
                 ssh_port = layer.ports.ssh or ssh_port
-        self._merged[key] = (merged, snmp_port, ssh_port)
-        return merged, snmp_port, ssh_port
+        shared = Vars(variables) if variables else NO_VARS
+        self._merged[key] = (merged, snmp_port, ssh_port, shared)
+        return merged, snmp_port, ssh_port, shared
 
     def _resolve_ap(
         self,
@@ -245,7 +253,9 @@ class _Resolver:
         inherited = self._layers(where, ap, groups)
         if inherited is None:
             return None
-        base, snmp_port, ssh_port = inherited
+        base, snmp_port, ssh_port, variables = inherited
+        if ap.vars:
+            variables = Vars({**variables, **ap.vars})
         platform = ap.platform if ap.platform is not None else base.get("platform")
         model = ap.model if ap.model is not None else base.get("model")
         standard = ap.standard if ap.standard is not None else base.get("standard")
@@ -301,6 +311,7 @@ class _Resolver:
             groups=tuple(ap.groups) if ap.groups else (),
             replacement=replacement,
             line=line,
+            vars=variables,
         )
 
 

@@ -154,6 +154,40 @@ class Replacement:
     quarter: str  # "2025Q3"
 
 
+VarValue = str | int | bool
+
+
+class Vars(Mapping[str, VarValue]):
+    """An AP's template variables: read-only and hashable, because an AP is frozen and hashable.
+
+    APs of the same groups share one instance (34,000 APs, a handful of distinct group lists).
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, VarValue] | None = None) -> None:
+        self._data: dict[str, VarValue] = dict(data) if data else {}
+
+    def __getitem__(self, key: str) -> VarValue:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._data.items()))
+
+    def __repr__(self) -> str:
+        return f"Vars({self._data!r})"
+
+
+#: The empty ``vars`` every AP without variables shares.
+NO_VARS = Vars()
+
+
 @dataclass(frozen=True, slots=True)
 class AccessPoint:
     id: str
@@ -171,6 +205,8 @@ class AccessPoint:
     groups: tuple[str, ...] = ()
     replacement: Replacement | None = None
     line: int = 0  # where the AP is declared, for messages
+    # provisioning template variables, resolved defaults -> groups (in order) -> AP; read-only
+    vars: Vars = NO_VARS
 
     @property
     def district(self) -> District:

@@ -40,6 +40,10 @@ AuthProtocolField = Annotated[SnmpAuthProtocol, Field(strict=False)]
 PrivProtocolField = Annotated[SnmpPrivProtocol, Field(strict=False)]
 KnownHostsField = Annotated[KnownHostsPolicy, Field(strict=False)]
 Quarter = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}Q[1-4]$")]
+# Variables for provisioning templates (``{{ vars.channel_5g }}``): lower-case names so they read
+# the same in YAML and Jinja2, and scalar values only (a list or float in a CLI line is a bug).
+VarName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+VarValue = str | int | bool
 
 
 class Strict(BaseModel):
@@ -88,6 +92,7 @@ class Inheritable(Strict):
     snmp_auth: Name | None = None
     ssh_auth: Name | None = None
     ports: Ports | None = None
+    vars: dict[VarName, VarValue] | None = None
 
 
 class SiteFile(Strict):

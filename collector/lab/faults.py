@@ -15,9 +15,13 @@ and/or every N minutes); counter32_wrap (octet counters start ``wrap_minutes`` o
 2^32); swapped_to_wifi6 (from ``at``, default the lab's start: the vendor's Wi-Fi 6 model,
 counters restart); hostile_strings (over SNMP the AP reports entries of
 :data:`collector.lab.hostile.XSS_CORPUS` as its sysName, model and firmware, and in its sysDescr;
-which entries is fixed by ``seed`` and the AP id); ssh_login_fails, ssh_hangs (for the SSH
-server). Ground truth is unaffected: faults change what the devices report, not the traffic the
-model carried.
+which entries is fixed by ``seed`` and the AP id); for the SSH server: ssh_login_fails (every
+login refused), ssh_hangs (the session opens, then nothing), ssh_host_key_changed (the AP serves
+another Ed25519 key, derived from (seed, AP id, "rotated"): a replaced or impersonated AP, which
+a client must refuse before sending a password), ssh_cli_error (login works, every read command
+answers with the platform's invalid-input error), ssh_garbage (read commands answer with
+deterministic junk and mojibake, the prompt still comes back). Ground truth is unaffected:
+faults change what the devices report, not the traffic the model carried.
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ class FaultKind(enum.StrEnum):
     HOSTILE_STRINGS = "hostile_strings"
     SSH_LOGIN_FAILS = "ssh_login_fails"
     SSH_HANGS = "ssh_hangs"
+    SSH_HOST_KEY_CHANGED = "ssh_host_key_changed"
+    SSH_CLI_ERROR = "ssh_cli_error"
+    SSH_GARBAGE = "ssh_garbage"
 
 
 TIMED = frozenset({FaultKind.REBOOT, FaultKind.DISCONTINUITY})

@@ -116,6 +116,9 @@ class Fleet:
             platform=ap.platform,
             login_fails=behaviour.ssh_fault == "login_fails",
             hangs=behaviour.ssh_fault == "hangs",
+            host_key_changed=behaviour.ssh_fault == "host_key_changed",
+            cli_error=behaviour.ssh_fault == "cli_error",
+            garbage=behaviour.ssh_fault == "garbage",
             clients=lambda state, now: device.client_table(now),
         )
         return FleetMember(device, behaviour, agent, ssh)

@@ -21,7 +21,13 @@ _AGENT_FAULTS = {
     FaultKind.MALFORMED: SnmpFault.MALFORMED,
     FaultKind.TRUNCATED: SnmpFault.TRUNCATED,
 }
-_SSH_FAULTS = {FaultKind.SSH_LOGIN_FAILS: "login_fails", FaultKind.SSH_HANGS: "hangs"}
+_SSH_FAULTS = {
+    FaultKind.SSH_LOGIN_FAILS: "login_fails",
+    FaultKind.SSH_HANGS: "hangs",
+    FaultKind.SSH_HOST_KEY_CHANGED: "host_key_changed",
+    FaultKind.SSH_CLI_ERROR: "cli_error",
+    FaultKind.SSH_GARBAGE: "garbage",
+}
 COUNTER32 = 1 << 32
 
 
@@ -31,7 +37,8 @@ class Behaviour:
 
     snmp_fault: SnmpFault | None = None
     slow_seconds: float = 3.0
-    ssh_fault: str | None = None  # "login_fails" | "hangs"
+    #: "login_fails" | "hangs" | "host_key_changed" | "cli_error" | "garbage" (the last rule wins)
+    ssh_fault: str | None = None
     timed: list[FaultRule] = field(default_factory=list)
 
 

@@ -6,7 +6,7 @@ import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from collector.lab.ssh.engine import ClientCounter, no_clients
+from collector.lab.ssh.engine import CLI_ERROR, GARBAGE, ClientCounter, no_clients
 from collector.lab.state import DeviceState
 from collector.secrets import Secret, SecretRef
 
@@ -17,13 +17,25 @@ PASSWORD_ENV = "PUBWIFI_SSH_PASSWORD"  # noqa: S105 (a variable name)
 @dataclass(slots=True)
 class SshDevice:
     """One AP as its SSH CLI serves it. ``login_fails``: every login is refused;
-    ``hangs``: the session opens and then never prints a prompt or answers."""
+    ``hangs``: the session opens and then never prints a prompt or answers;
+    ``host_key_changed``: the AP serves its rotated host key; ``cli_error`` / ``garbage``: read
+    commands answer with the invalid-input error / with junk."""
 
     state: DeviceState
     platform: str
     login_fails: bool = False
     hangs: bool = False
+    host_key_changed: bool = False
+    cli_error: bool = False
+    garbage: bool = False
     clients: ClientCounter = no_clients
+
+    @property
+    def cli_fault(self) -> str | None:
+        """The engine's read-command fault (:data:`~.engine.GARBAGE`, ``CLI_ERROR``) or None."""
+        if self.garbage:
+            return GARBAGE
+        return CLI_ERROR if self.cli_error else None
 
 
 #: (local address the client dialled, local port) -> the AP there, or None.

@@ -83,6 +83,7 @@ class Dialect:
     banner: str = ""  # printed once before the first prompt
     comment_prefix: str | None = None
     user_suffix_separator: str | None = None  # RouterOS: "admin+ct511w" logs in as "admin"
+    reads: frozenset[str] = frozenset()  # patterns of read commands (what CLI faults break)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def mode(self, name: str) -> Mode:

@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from collector.lab.ssh.changes import ChangeRejected
+from collector.lab.ssh.clientids import ClientId, client_identity
 from collector.lab.ssh.dialect import Args, Command, Dialect, ErrorSite
+from collector.lab.ssh.garbage import garbage_text
 from collector.lab.ssh.patterns import Token, match, tokenize
 from collector.lab.state import DeviceState
 
@@ -39,8 +41,18 @@ class _Question:
     echo: bool
 
 
+#: Read-command faults: every read command answers with the dialect's invalid-input text
+#: (``cli_error``) or with deterministic junk (``garbage``); the prompt still comes back.
+CLI_ERROR = "cli_error"
+GARBAGE = "garbage"
+
+
 class CliSession:
-    """One logged-in CLI session on one device. Handlers receive it as their context."""
+    """One logged-in CLI session on one device. Handlers receive it as their context.
+
+    ``shown_macs``: a set that collects every client MAC the session prints (tests prove the
+    collector stored none of them); None keeps memory flat for a whole fleet.
+    """
 
     def __init__(
         self,
@@ -51,6 +63,8 @@ class CliSession:
         secret: str,
         clock: Callable[[], float] = time.time,
         clients: ClientCounter = no_clients,
+        fault: str | None = None,
+        shown_macs: set[str] | None = None,
     ) -> None:
         self.dialect = dialect
         self.state = state
@@ -61,6 +75,8 @@ class CliSession:
         self._secret = secret
         self._clock = clock
         self._clients = clients
+        self._fault = fault
+        self._shown_macs = shown_macs
         self._stack = [_Frame(dialect.initial_mode, {})]
         self._question: _Question | None = None
         self._pending_pages: list[str] = []
@@ -157,6 +173,14 @@ class CliSession:
     def client_counts(self) -> Mapping[tuple[str, str], int]:
         return self._clients(self.state, self.now())
 
+    def client_ids(self, band: str, ssid: str, count: int) -> list[ClientId]:
+        """The ``count`` clients on (band, SSID), recorded in ``shown_macs`` when asked to."""
+        ap_id = self.state.ap_id
+        ids = [client_identity(ap_id, band, ssid, index) for index in range(count)]
+        if self._shown_macs is not None:
+            self._shown_macs.update(c.mac for c in ids)
+        return ids
+
     def reload(self) -> None:
         """Reboot the device (running config from saved, uptime restarts); the session ends."""
         self.state.reboot(self.now())
@@ -200,12 +224,19 @@ class CliSession:
         if isinstance(chosen, str):
             return chosen
         command, args = chosen
+        if self._fault is not None and command.pattern in self.dialect.reads:
+            return self._faulty(line, tokens)
         before = copy.deepcopy(self.state.running)
         try:
             return command.handler(self, args) or ""
         except ChangeRejected as rejected:
             self.state.running = before  # a refused command changes nothing
             return self.dialect.errors.rejected(str(rejected))
+
+    def _faulty(self, line: str, tokens: list[Token]) -> str:
+        if self._fault == GARBAGE:
+            return garbage_text(f"{self.state.ap_id}\0{line.strip()}")
+        return self.dialect.errors.invalid(self._site(line, tokens, 0))
 
     def _dispatch(
         self, commands: tuple[Command, ...], tokens: list[Token], line: str

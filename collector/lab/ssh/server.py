@@ -4,6 +4,10 @@ Each accepted socket's local address (127.x.y.z) names the AP; the server then s
 that socket with the AP's own host key (derived on first use, see :mod:`.hostkeys`) and its
 platform's CLI dialect. Connections to a non-loopback address or to no known AP are closed
 before any SSH byte is sent, and counted.
+
+Auth attempts are counted per AP (so a test can prove no password reached an AP whose host key
+the client refused). Client MACs the CLIs print are recorded only with ``record_client_ids``: a
+34,000-AP sweep must not grow a set of every client.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import ipaddress
 import logging
 import socket
 import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncssh
 
@@ -41,6 +46,10 @@ class SshServerStats:
     sessions: int = 0
     hung_sessions: int = 0
     ssh_errors: int = 0
+    #: AP id -> password attempts received (accepted or refused)
+    auth_attempts: Counter[str] = field(default_factory=Counter)
+    #: every client MAC a CLI printed (lowercase colon form), if the server records them
+    client_macs_shown: set[str] = field(default_factory=set)
 
 
 class _ApServer(asyncssh.SSHServer):
@@ -59,6 +68,7 @@ class _ApServer(asyncssh.SSHServer):
         return True
 
     def validate_password(self, username: str, password: str) -> bool:
+        self._lab.stats.auth_attempts[self._device.state.ap_id] += 1
         separator = self._dialect.user_suffix_separator
         user = username.split(separator, 1)[0] if separator else username
         if self._device.login_fails or not self._lab.credentials.accepts(user, password):
@@ -78,6 +88,8 @@ class _ApServer(asyncssh.SSHServer):
             secret=self._lab.credentials.password.reveal(),
             clock=self._lab.clock,
             clients=self._device.clients,
+            fault=self._device.cli_fault,
+            shown_macs=self._lab.stats.client_macs_shown if self._lab.record_client_ids else None,
         )
         return ChannelSession(cli, hangs=self._device.hangs, ap_id=self._device.state.ap_id)
 
@@ -95,8 +107,10 @@ class LabSshServer:
         port: int = 0,
         clock: Callable[[], float] = time.time,
         login_timeout: float = 30.0,
+        record_client_ids: bool = False,
     ) -> None:
         self.resolver = resolver
+        self.record_client_ids = record_client_ids
         self.credentials = credentials
         self.clock = clock
         self.stats = SshServerStats()
@@ -162,7 +176,9 @@ class LabSshServer:
 
     async def _serve(self, sock: socket.socket, device: SshDevice) -> None:
         options = asyncssh.SSHServerConnectionOptions(
-            server_host_keys=[self.host_keys.get(device.state.ap_id)],
+            server_host_keys=[
+                self.host_keys.get(device.state.ap_id, rotated=device.host_key_changed)
+            ],
             server_factory=lambda: _ApServer(self, device),
             line_editor=False,
             allow_scp=False,

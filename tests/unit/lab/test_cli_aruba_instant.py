@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collector.lab.ssh.clientids import client_identity
 from collector.lab.ssh.dialects import dialect_for
-from collector.lab.ssh.engine import ClientCounter, CliSession
+from collector.lab.ssh.engine import ClientCounter, CliSession, no_clients
+from collector.lab.ssh.labsecrets import lab_secrets
 from collector.lab.ssh.samples import sample_state
 from collector.lab.state import DeviceState
 
@@ -11,10 +13,14 @@ NOW = 1_700_000_000.0 + 90061
 
 
 def session(clients: ClientCounter | None = None) -> CliSession:
-    extra = {"clients": clients} if clients else {}
     state = sample_state("aruba_instant", "AP-A1")
     return CliSession(
-        dialect_for("aruba_instant"), state, user="admin", secret="pw", clock=lambda: NOW, **extra
+        dialect_for("aruba_instant"),
+        state,
+        user="admin",
+        secret="pw",
+        clock=lambda: NOW,
+        clients=clients or no_clients,
     )
 
 
@@ -76,6 +82,34 @@ def test_show_clients_is_an_aggregate() -> None:
 
     out = run(session(counts), "no paging", "show clients")
     assert "Number of Clients   :6" in out
+
+
+def test_show_clients_lists_each_client_as_aruba_instant_does() -> None:
+    def counts(state: DeviceState, now: float) -> dict[tuple[str, str], int]:
+        return {("5GHz", "Seoul_Secure"): 4, ("2.4GHz", "Seoul_Free_WiFi"): 2}
+
+    lines = run(session(counts), "no paging", "show clients").splitlines()
+    assert lines[1:3] == ["Client List", "-----------"]
+    header = lines[3].split()
+    assert header[:4] == ["Name", "IP", "Address", "MAC"] and header[-2:] == ["Speed", "(mbps)"]
+    rows = [line.split() for line in lines[5:-1] if line and not line.startswith("Number")]
+    assert len(rows) == 6
+    first = client_identity("AP-A1", "2.4GHz", "Seoul_Free_WiFi", 0)
+    assert rows[0][:3] == [first.name, first.ip, first.mac]
+    assert rows[0][4:7] == ["Seoul_Free_WiFi", "ap-a1", "6"]
+    assert {tuple(r[4:7]) for r in rows[2:]} == {("Seoul_Secure", "ap-a1", "36")}
+
+
+def test_configs_carry_the_lab_secrets_in_aruba_syntax() -> None:
+    cli = session()
+    secrets = lab_secrets("AP-A1")
+    for command in ("show running-config", "show startup-config"):
+        out = run(cli, command)
+        assert f"\nmgmt-user admin {secrets.user_password}\n" in out
+        assert f"\nsnmp-server community {secrets.snmp_community}\n" in out
+        block = "wlan auth-server city-radius\n ip 10.10.0.5\n port 1812\n"
+        assert f"\n{block} key {secrets.radius_key}\n" in out
+        assert "wlan ssid-profile Seoul_Secure" in out
 
 
 def test_reload_needs_a_yes() -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+from collector.lab.ssh.clientids import client_identity
 from collector.lab.ssh.dialects import dialect_for
-from collector.lab.ssh.engine import ClientCounter, CliSession
+from collector.lab.ssh.engine import ClientCounter, CliSession, no_clients
+from collector.lab.ssh.labsecrets import lab_secrets
 from collector.lab.ssh.samples import sample_state
 from collector.lab.state import DeviceState
 
@@ -12,10 +16,14 @@ NOW = BOOT + 3 * 86400 + 4 * 3600 + 5 * 60 + 6
 
 
 def session(clients: ClientCounter | None = None) -> CliSession:
-    extra = {"clients": clients} if clients else {}
     state = sample_state("cisco_ios_ap", "AP-C1", boot_time=BOOT)
     return CliSession(
-        dialect_for("cisco_ios_ap"), state, user="admin", secret="pw", clock=lambda: NOW, **extra
+        dialect_for("cisco_ios_ap"),
+        state,
+        user="admin",
+        secret="pw",
+        clock=lambda: NOW,
+        clients=clients or no_clients,
     )
 
 
@@ -110,12 +118,46 @@ def test_out_of_range_values_are_refused() -> None:
     assert cli.state.running.radios[0].tx_power_dbm == 17
 
 
-def test_associations_are_aggregate_counts_per_radio_and_ssid() -> None:
+def test_associations_list_each_client_in_ios_form_under_radio_and_ssid() -> None:
     def counts(state: DeviceState, now: float) -> dict[tuple[str, str], int]:
         return {("2.4GHz", "Seoul_Free_WiFi"): 12, ("5GHz", "Seoul_Secure"): 5}
 
     cli = session(clients=counts)
     out = run(cli, "terminal length 0", "show dot11 associations")
-    assert "Dot11Radio0 (2.4 GHz)  clients: 12" in out
-    assert "Dot11Radio1 (5 GHz)  clients: 5" in out
-    assert ":" not in out.replace("clients:", "").replace("on ap-c1:", "")  # no MAC-like ids
+    out = out[out.index("802.11") :]
+    radio0, radio1 = out.split("802.11 Client Stations on Dot11Radio1: ")
+    assert radio0.startswith("802.11 Client Stations on Dot11Radio0: \n\nSSID [Seoul_Free_WiFi] : ")
+    assert "SSID [Seoul_Secure]" in radio1 and "Seoul_Free_WiFi" not in radio1
+    assert "MAC Address    IP address      IPV6 address" in out
+    rows = [line for line in out.splitlines() if re.match(r"^[0-9a-f]{4}\.[0-9a-f]{4}\.", line)]
+    assert len(rows) == 17
+    first = client_identity("AP-C1", "2.4GHz", "Seoul_Free_WiFi", 0)
+    assert rows[0].startswith(f"{first.cisco_mac} {first.ip}") and first.name in rows[0]
+    assert rows[-1].endswith("EAP-Assoc")
+
+
+def test_show_interfaces_states_each_radio_band_and_admin_state() -> None:
+    cli = privileged()
+    run(cli, "configure terminal", "interface Dot11Radio1", "shutdown", "end")
+    out = run(cli, "show interfaces")
+    assert "Dot11Radio0 is up, line protocol is up" in out
+    assert "Hardware is 802.11N 2.4GHz Radio, address is " in out
+    assert "Dot11Radio1 is administratively down, line protocol is down" in out
+    assert "Hardware is 802.11AC 5GHz Radio" in out
+
+
+def test_configs_carry_the_lab_secrets_in_ios_syntax() -> None:
+    cli = privileged()
+    secrets = lab_secrets("AP-C1")
+    expected = [
+        "hostname ap-c1",
+        f"enable secret 9 {secrets.enable_hash}",
+        f"username admin privilege 15 password 0 {secrets.user_password}",
+        f"snmp-server community {secrets.snmp_community} RO",
+        "radius-server host 10.10.0.5 auth-port 1812 acct-port 1813 key 0 " + secrets.radius_key,
+    ]
+    for command in ("show running-config", "show startup-config"):
+        lines = run(cli, command).splitlines()
+        start = lines.index("hostname ap-c1")
+        assert lines[start : start + 5] == expected
+        assert "dot11 ssid Seoul_Free_WiFi" in lines  # the old lines stay

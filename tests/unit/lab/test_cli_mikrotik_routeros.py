@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collector.lab.ssh.clientids import client_identity
 from collector.lab.ssh.dialects import dialect_for
-from collector.lab.ssh.engine import ClientCounter, CliSession
+from collector.lab.ssh.engine import ClientCounter, CliSession, no_clients
+from collector.lab.ssh.labsecrets import lab_secrets
 from collector.lab.ssh.samples import sample_state
 from collector.lab.state import DeviceState
 
@@ -11,7 +13,6 @@ NOW = 1_700_000_000.0 + 8 * 86400 + 3600
 
 
 def session(clients: ClientCounter | None = None) -> CliSession:
-    extra = {"clients": clients} if clients else {}
     state = sample_state("mikrotik_routeros", "AP-M1")
     return CliSession(
         dialect_for("mikrotik_routeros"),
@@ -19,7 +20,7 @@ def session(clients: ClientCounter | None = None) -> CliSession:
         user="admin",
         secret="pw",
         clock=lambda: NOW,
-        **extra,
+        clients=clients or no_clients,
     )
 
 
@@ -85,6 +86,30 @@ def test_registration_table_count_only() -> None:
     assert run(session(counts), "/interface wireless registration-table print count-only") == (
         "12\n[admin@ap-m1] > "
     )
+
+
+def test_registration_table_lists_each_client_routeros_style() -> None:
+    def counts(state: DeviceState, now: float) -> dict[tuple[str, str], int]:
+        return {("2.4GHz", "Seoul_Free_WiFi"): 2, ("5GHz", "Seoul_Secure"): 3}
+
+    out = run(session(counts), "/interface wireless registration-table print")
+    rows = out.splitlines()[:-1]
+    assert len(rows) == 5
+    first = client_identity("AP-M1", "2.4GHz", "Seoul_Free_WiFi", 0)
+    assert rows[0].startswith(f" 0 interface=wlan1 mac-address={first.mac.upper()} ap=no wds=no")
+    assert f"last-ip={first.ip}" in rows[0]
+    assert [r.split()[1] for r in rows[2:]] == ["interface=wlan4"] * 3
+    assert [r.split()[0] for r in rows] == ["0", "1", "2", "3", "4"]
+
+
+def test_export_carries_the_lab_secrets_in_routeros_syntax() -> None:
+    secrets = lab_secrets("AP-M1")
+    lines = run(session(), "/export").splitlines()
+    at = lines.index("/radius")
+    assert lines[at + 1] == f"add address=10.10.0.5 secret={secrets.radius_key} service=wireless"
+    at = lines.index("/snmp community")
+    assert lines[at + 1] == f"set [ find default=yes ] name={secrets.snmp_community}"
+    assert "/interface wireless" in lines and "set name=ap-m1" in lines
 
 
 def test_reboot_asks_and_restarts() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collector.lab.ssh.clientids import client_identity
 from collector.lab.ssh.dialects import dialect_for
-from collector.lab.ssh.engine import ClientCounter, CliSession
+from collector.lab.ssh.engine import ClientCounter, CliSession, no_clients
+from collector.lab.ssh.labsecrets import lab_secrets
 from collector.lab.ssh.samples import sample_state
 from collector.lab.state import DeviceState
 
@@ -11,10 +13,14 @@ NOW = 1_700_000_000.0 + 2 * 86400 + 3 * 3600 + 4 * 60
 
 
 def session(clients: ClientCounter | None = None) -> CliSession:
-    extra = {"clients": clients} if clients else {}
     state = sample_state("net-snmp", "AP-L1")
     return CliSession(
-        dialect_for("net-snmp"), state, user="ops", secret="pw", clock=lambda: NOW, **extra
+        dialect_for("net-snmp"),
+        state,
+        user="ops",
+        secret="pw",
+        clock=lambda: NOW,
+        clients=clients or no_clients,
     )
 
 
@@ -83,3 +89,46 @@ def test_sudo_reboot() -> None:
     cli = session()
     run(cli, "sudo reboot", "pw")
     assert cli.closed and cli.state.boot_time == NOW
+
+
+def test_iw_dev_has_one_interface_block_per_bss() -> None:
+    out = run(session(), "iw dev")
+    assert out.count("phy#") == 3 and out.count("\tInterface ") == 6
+    block = out.split("\tInterface wlan1-1\n")[1].split("\tInterface")[0]
+    assert "\t\tssid Seoul_Secure\n\t\ttype AP\n" in block
+    assert "\t\tchannel 36 (5180 MHz), width: 20 MHz, center1: 5180 MHz\n" in block
+    assert "\t\ttxpower 20.00 dBm\n" in block
+    assert "\t\tchannel 37 (6135 MHz)" in out
+
+
+def test_all_sta_prints_each_station_mac_then_its_values() -> None:
+    def counts(state: DeviceState, now: float) -> dict[tuple[str, str], int]:
+        return {("5GHz", "Seoul_Secure"): 2}
+
+    lines = run(session(counts), "hostapd_cli -i wlan1-1 all_sta").splitlines()[:-1]
+    macs = [client_identity("AP-L1", "5GHz", "Seoul_Secure", i).mac for i in range(2)]
+    assert [line for line in lines if "=" not in line and ":" in line] == macs
+    assert lines[1].startswith("flags=[AUTH][ASSOC][AUTHORIZED]") and "aid=2" in lines
+    assert run(session(counts), "hostapd_cli -i wlan0 all_sta") == "ops@ap-l1:~$ "
+
+
+def test_board_uptime_and_serial_for_the_facts() -> None:
+    cli = session()
+    board = run(cli, "ubus call system board")
+    assert '\t"model": "hostapd-6e",' in board and '\t\t"description": "hostapd 2.10"' in board
+    assert run(cli, "cat /proc/uptime").startswith(f"{2 * 86400 + 3 * 3600 + 4 * 60}.00 ")
+    assert run(cli, "cat /proc/device-tree/serial-number").startswith("LAB")
+
+
+def test_hostapd_conf_has_the_radius_secret_for_each_secure_bss() -> None:
+    secret = lab_secrets("AP-L1").radius_key
+    cli = session()
+    for command in ("cat /etc/hostapd/hostapd.conf", "hostapd_cli get_config"):
+        out = run(cli, command)
+        expected = (
+            "bss=wlan1-1\nssid=Seoul_Secure\nvlan_id=101\nwpa=2\nwpa_key_mgmt=WPA-EAP\n"
+            f"auth_server_addr=10.10.0.5\nauth_server_port=1812\n"
+            f"auth_server_shared_secret={secret}\n"
+        )
+        assert expected in out
+        assert out.count("auth_server_shared_secret=") == 3  # one per secure BSS, not the open

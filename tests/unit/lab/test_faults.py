@@ -244,3 +244,23 @@ def test_a_hostile_ap_is_still_detected_as_its_platform(platform: str) -> None:
 def _oid(value: object) -> tuple[int, ...]:
     assert isinstance(value, tuple)
     return value
+
+
+@pytest.mark.parametrize(
+    ("kind", "flag"),
+    [
+        ("ssh_host_key_changed", "host_key_changed"),
+        ("ssh_cli_error", "cli_error"),
+        ("ssh_garbage", "garbage"),
+        ("ssh_login_fails", "login_fails"),
+    ],
+)
+def test_ssh_faults_reach_the_ssh_device(kind: str, flag: str) -> None:
+    ap = _active("aruba_instant")
+    assert FaultKind(kind).value == kind
+    ssh = _fleet("aruba_instant", f"{kind}:{ap}").member(ap).ssh
+    flags = ("login_fails", "hangs", "host_key_changed", "cli_error", "garbage")
+    assert {f for f in flags if getattr(ssh, f)} == {flag}
+    other = next(a.id for a in generated(300, platform="aruba_instant") if a.id != ap)
+    untouched = _fleet("aruba_instant", f"{kind}:{ap}").member(other).ssh
+    assert not any(getattr(untouched, f) for f in flags) and untouched.cli_fault is None

@@ -4,7 +4,8 @@ Prompt ``host#`` (netmiko's driver checks ``#`` for enable, sends ``no paging``,
 ``configure term`` and looks for ``(config) #``). ``wlan ssid-profile NAME`` with ``essid`` and
 ``vlan``; ``a-channel``/``g-channel CHANNEL TX-POWER``; ``write memory`` and netmiko's
 ``copy running-config startup-config``; ``reload``. The lab applies changes at once (no
-``commit apply``).
+``commit apply``). ``show clients`` lists every client (name, IP, MAC) as Aruba Instant does; the
+configs carry the AP's lab secrets (:mod:`collector.lab.ssh.labsecrets`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,25 @@ from __future__ import annotations
 from collector.lab.ssh import changes
 from collector.lab.ssh.dialect import Args, Command, Dialect, ErrorSite, ErrorStyle, Mode
 from collector.lab.ssh.engine import CliSession
-from collector.lab.ssh.views import clients_for, clients_on_radio, uptime_parts
+from collector.lab.ssh.labsecrets import lab_secrets
+from collector.lab.ssh.views import clients_for, uptime_parts
 
 _BAND_COMMANDS = {"g-channel": "2.4GHz", "a-channel": "5GHz", "6g-channel": "6GHz"}
+_TYPE = {"2.4GHz": "GN", "5GHz": "AC", "6GHz": "AX"}
+_COLUMNS = (  # (title, width): wide enough for 32-character SSIDs and role names
+    ("Name", 18),
+    ("IP Address", 16),
+    ("MAC Address", 19),
+    ("OS", 9),
+    ("ESSID", 33),
+    ("Access Point", 17),
+    ("Channel", 9),
+    ("Type", 6),
+    ("Role", 33),
+    ("IPv6 Address", 14),
+    ("Signal", 10),
+    ("Speed (mbps)", 0),
+)
 
 
 def _show_version(ctx: CliSession, args: Args) -> str:
@@ -31,23 +48,58 @@ def _show_version(ctx: CliSession, args: Args) -> str:
     )
 
 
+def _row(cells: tuple[str, ...]) -> str:
+    """Fixed-width columns; a long value still leaves one space before the next column."""
+    return "".join(f"{c:<{w - 1}} " if w else c for c, (_, w) in zip(cells, _COLUMNS, strict=True))
+
+
+def _os(name: str) -> str:
+    return "iOS" if name.startswith(("iphone", "ipad", "macbook")) else "Android"
+
+
 def _show_clients(ctx: CliSession, args: Args) -> str:
     counts = ctx.client_counts()
     cfg = ctx.state.running
-    lines = ["", "Client Summary", "--------------", f"{'ESSID':<32} Band    Clients"]
-    lines += [
-        f"{s.name:<32} {r.band:<7} {clients_for(counts, r.band, s.name)}"
-        for s in cfg.ssids
-        for r in cfg.radios
-    ]
-    total = sum(clients_on_radio(counts, r.band) for r in cfg.radios)
+    lines = ["", "Client List", "-----------", _row(tuple(t for t, _ in _COLUMNS))]
+    lines.append(_row(tuple("-" * len(t) for t, _ in _COLUMNS)))
+    total = 0
+    for radio in cfg.radios:
+        for ssid in cfg.ssids:
+            clients = ctx.client_ids(
+                radio.band, ssid.name, clients_for(counts, radio.band, ssid.name)
+            )
+            total += len(clients)
+            lines += [
+                _row(
+                    (
+                        c.name,
+                        c.ip,
+                        c.mac,
+                        _os(c.name),
+                        ssid.name,
+                        cfg.hostname,
+                        str(radio.channel),
+                        _TYPE.get(radio.band, "AX"),
+                        ssid.name,
+                        "--",
+                        "48(good)",
+                        "866(good)",
+                    )
+                )
+                for c in clients
+            ]
     return "\n".join([*lines, "", f"Number of Clients   :{total}", ""])
 
 
 def _config_text(ctx: CliSession, saved: bool) -> str:
     cfg = ctx.state.saved if saved else ctx.state.running
     lines = [f"version {ctx.state.firmware}", "virtual-controller-country KR"]
-    lines += [f"name {cfg.hostname}", f"mgmt-vlan {cfg.mgmt_vlan}", ""]
+    lines += [f"name {cfg.hostname}", f"mgmt-vlan {cfg.mgmt_vlan}"]
+    secrets = lab_secrets(ctx.state.ap_id)
+    lines += [f"mgmt-user admin {secrets.user_password}"]
+    lines += [f"snmp-server community {secrets.snmp_community}", ""]
+    lines += ["wlan auth-server city-radius", " ip 10.10.0.5", " port 1812"]
+    lines += [f" key {secrets.radius_key}", ""]
     for index, ssid in enumerate(cfg.ssids):
         lines += [f"wlan ssid-profile {ssid.name}", " enable" if ssid.enabled else " disable"]
         lines += [f" index {index}", f" essid {ssid.name}", f" vlan {ssid.vlan}"]
@@ -168,4 +220,5 @@ DIALECT = Dialect(
     abbreviations=True,
     page_length=24,
     more_prompt="--More-- (q) quit (u) pageup (/) search (n) repeat",
+    reads=frozenset({"show version", "show clients", "show running-config", "show startup-config"}),
 )

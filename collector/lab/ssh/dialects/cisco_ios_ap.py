@@ -3,14 +3,25 @@
 ``host>`` user exec, ``enable`` (secret = the SSH password) to ``host#``, ``configure terminal``,
 ``interface Dot11Radio0``, ``dot11 ssid NAME`` / ``vlan N``, ``channel N``, ``power local N``,
 ``write memory``, ``reload``; IOS abbreviations (``sh ver``, ``conf t``, ``wr mem``).
+``show dot11 associations`` lists every client (MAC, IP, name) as IOS does; the configs carry
+the AP's lab secrets (:mod:`collector.lab.ssh.labsecrets`) in IOS syntax.
 """
 
 from __future__ import annotations
 
+import hashlib
+
 from collector.lab.ssh import changes
 from collector.lab.ssh.dialect import Args, Command, Dialect, ErrorSite, ErrorStyle, Mode
 from collector.lab.ssh.engine import CliSession
-from collector.lab.ssh.views import band_short, clients_for, clients_on_radio, uptime_words
+from collector.lab.ssh.labsecrets import lab_secrets
+from collector.lab.ssh.views import clients_for, uptime_words
+
+_HARDWARE = {"2.4GHz": "802.11N 2.4GHz", "5GHz": "802.11AC 5GHz", "6GHz": "802.11AX 6GHz"}
+_ASSOC_HEADER = (
+    "MAC Address    IP address      IPV6 address                              Device        "
+    "Name            Parent         State"
+)
 
 
 def _enable(ctx: CliSession, args: Args) -> None:
@@ -50,7 +61,15 @@ def _show_version(ctx: CliSession, args: Args) -> str:
 
 def _config_text(ctx: CliSession, saved: bool) -> str:
     cfg = ctx.state.saved if saved else ctx.state.running
-    lines = ["!", "version 15.3", f"hostname {cfg.hostname}", "!"]
+    secrets = lab_secrets(ctx.state.ap_id)
+    lines = ["!", "version 15.3", f"hostname {cfg.hostname}"]
+    lines += [
+        f"enable secret 9 {secrets.enable_hash}",
+        f"username {ctx.user or 'admin'} privilege 15 password 0 {secrets.user_password}",
+        f"snmp-server community {secrets.snmp_community} RO",
+        "radius-server host 10.10.0.5 auth-port 1812 acct-port 1813 key 0 " + secrets.radius_key,
+        "!",
+    ]
     for ssid in cfg.ssids:
         lines += [f"dot11 ssid {ssid.name}", f"   vlan {ssid.vlan}"]
         auth = "open eap eap_methods" if ssid.secure else "open"
@@ -69,16 +88,77 @@ def _config_text(ctx: CliSession, saved: bool) -> str:
 def _show_associations(ctx: CliSession, args: Args) -> str:
     counts = ctx.client_counts()
     cfg = ctx.state.running
-    lines = [f"802.11 Client Stations on {cfg.hostname}:", ""]
+    lines: list[str] = []
     for index, radio in enumerate(cfg.radios):
-        total = clients_on_radio(counts, radio.band)
-        lines.append(f"Dot11Radio{index} ({band_short(radio.band)} GHz)  clients: {total}")
-        lines.append("SSID                             VLAN  Clients")
+        lines += [f"802.11 Client Stations on Dot11Radio{index}: ", ""]
+        for ssid in cfg.ssids:
+            clients = ctx.client_ids(
+                radio.band, ssid.name, clients_for(counts, radio.band, ssid.name)
+            )
+            if not clients:
+                continue
+            state = "EAP-Assoc" if ssid.secure else "Assoc"
+            lines += [f"SSID [{ssid.name}] : ", "", _ASSOC_HEADER]
+            lines += [
+                f"{c.cisco_mac} {c.ip:<15} {'::':<41} {'unknown':<13} {c.name:<15} "
+                f"{'self':<14} {state}"
+                for c in clients
+            ]
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _mac_base(ctx: CliSession) -> str:
+    digits = hashlib.sha256(f"bia\0{ctx.state.ap_id}".encode()).hexdigest()[:10]
+    return "02" + digits
+
+
+def _dotted(hex12: str) -> str:
+    return f"{hex12[0:4]}.{hex12[4:8]}.{hex12[8:12]}"
+
+
+def _show_interfaces(ctx: CliSession, args: Args) -> str:
+    cfg = ctx.state.running
+    base = _mac_base(ctx)
+    blocks = [
+        (
+            "GigabitEthernet0",
+            True,
+            "PowerPCElvis Ethernet",
+            f"{base[:10]}ff",
+            "1000Mb/s",
+            "MTU 1500 bytes, BW 1000000 Kbit/sec, DLY 10 usec,",
+        )
+    ]
+    for index, radio in enumerate(cfg.radios):
+        hardware = _HARDWARE.get(radio.band, radio.band) + " Radio"
+        blocks.append(
+            (
+                f"Dot11Radio{index}",
+                radio.enabled,
+                hardware,
+                f"{base[:10]}{index * 16:02x}",
+                "",
+                "MTU 1500 bytes, BW 867000 Kbit/sec, DLY 1000 usec,",
+            )
+        )
+    lines: list[str] = []
+    for name, up, hardware, mac, speed, mtu in blocks:
+        status = "up, line protocol is up" if up else "administratively down, line protocol is down"
         lines += [
-            f"{s.name:<32} {s.vlan:<5} {clients_for(counts, radio.band, s.name)}" for s in cfg.ssids
+            f"{name} is {status} ",
+            f"  Hardware is {hardware}, address is {_dotted(mac)} (bia {_dotted(mac)})",
+            f"  {mtu} ",
+            "     reliability 255/255, txload 1/255, rxload 1/255",
+            "  Encapsulation ARPA, loopback not set",
         ]
-        lines.append("")
-    return "\n".join(lines)
+        lines += [f"  Full-duplex, {speed}, media type is RJ45"] if speed else []
+        lines += [
+            "  Last input 00:00:00, output 00:00:00, output hang never",
+            "  5 minute input rate 0 bits/sec, 0 packets/sec",
+            "  5 minute output rate 0 bits/sec, 0 packets/sec",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def _save(ctx: CliSession, args: Args) -> str:
@@ -146,6 +226,7 @@ _COMMON = (
     Command("terminal width <n:int>", _terminal_width),
     Command("show version", _show_version),
     Command("show dot11 associations", _show_associations),
+    Command("show interfaces", _show_interfaces),
     Command("exit", _exit),
     Command("logout", lambda ctx, a: ctx.close()),
 )
@@ -218,4 +299,13 @@ DIALECT = Dialect(
     page_length=24,
     more_prompt=" --More-- ",
     comment_prefix="!",
+    reads=frozenset(
+        {
+            "show version",
+            "show dot11 associations",
+            "show interfaces",
+            "show running-config",
+            "show startup-config",
+        }
+    ),
 )

@@ -3,7 +3,8 @@
 Prompt ``[admin@host] > ``; netmiko logs in as ``admin+ct511w4098h`` (terminal options after
 ``+``), has no enable or config mode and no paging. Interfaces: ``wlan1..wlanN`` are the radios'
 first SSID, then one virtual interface per further SSID and radio. RouterOS keeps every change
-at once, so ``set`` also saves (there is no separate save command).
+at once, so ``set`` also saves (there is no separate save command). ``registration-table print``
+lists every client (MAC, last IP) RouterOS style; ``/export`` carries the AP's lab secrets.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from collector.lab.ssh import changes
 from collector.lab.ssh.dialect import Args, Command, Dialect, ErrorSite, ErrorStyle, Mode
 from collector.lab.ssh.engine import CliSession
+from collector.lab.ssh.labsecrets import lab_secrets
 from collector.lab.ssh.patterns import tokenize
-from collector.lab.ssh.views import channel_from_mhz, frequency_mhz, uptime_parts
+from collector.lab.ssh.views import channel_from_mhz, clients_for, frequency_mhz, uptime_parts
 from collector.lab.state import Config, DeviceState
 
 _BANDS = {"2.4GHz": "2ghz-b/g/n/ax", "5GHz": "5ghz-a/n/ac/ax", "6GHz": "6ghz-ax"}
@@ -79,6 +81,21 @@ def _count(ctx: CliSession, args: Args) -> str:
     return f"{sum(ctx.client_counts().values())}\n"
 
 
+def _registrations(ctx: CliSession, args: Args) -> str:
+    counts = ctx.client_counts()
+    cfg = ctx.state.running
+    lines: list[str] = []
+    for name, r, s in _interfaces(cfg):
+        band, ssid = cfg.radios[r].band, cfg.ssids[s].name
+        for client in ctx.client_ids(band, ssid, clients_for(counts, band, ssid)):
+            lines.append(
+                f" {len(lines)} interface={name} mac-address={client.mac.upper()} ap=no wds=no "
+                f'bridge=no rx-rate="54Mbps" tx-rate="65Mbps" uptime=1h2m3s '
+                f"last-ip={client.ip}"
+            )
+    return "\n".join(lines) + "\n" if lines else ""
+
+
 def _wireless_set(ctx: CliSession, args: Args) -> str:
     _, radio_index, ssid_index = _find(ctx.state, args.str("target"))
     state = ctx.state
@@ -124,6 +141,9 @@ def _export(ctx: CliSession, args: Args) -> str:
             f"mode=ap-bridge ssid={_quoted(ssid.name)} tx-power={radio.tx_power_dbm} "
             f"tx-power-mode=all-rates-fixed vlan-id={ssid.vlan} vlan-mode=use-tag"
         )
+    secrets = lab_secrets(s.ap_id)
+    lines += ["/radius", f"add address=10.10.0.5 secret={secrets.radius_key} service=wireless"]
+    lines += ["/snmp community", f"set [ find default=yes ] name={secrets.snmp_community}"]
     lines += ["/system identity", f"set name={cfg.hostname}"]
     return "\n".join(lines) + "\n"
 
@@ -156,6 +176,7 @@ _MAIN = (
     ),
     Command("/interface wireless print", _wireless_print),
     Command("/interface wireless registration-table print count-only", _count),
+    Command("/interface wireless registration-table print", _registrations),
     Command("/interface wireless set <target> <settings...>", _wireless_set),
     Command("/export", _export),
     Command("/export compact", _export),
@@ -192,4 +213,16 @@ DIALECT = Dialect(
     abbreviations=True,
     banner="\n\n  MikroTik RouterOS (c) 1999-2024       https://www.mikrotik.com/\n\n",
     user_suffix_separator="+",
+    reads=frozenset(
+        {
+            "/system resource print",
+            "/system identity print",
+            "/system routerboard print",
+            "/interface wireless print",
+            "/interface wireless registration-table print count-only",
+            "/interface wireless registration-table print",
+            "/export",
+            "/export compact",
+        }
+    ),
 )

@@ -5,13 +5,19 @@
 ``cat /etc/hostapd/hostapd.conf`` shows the saved file, ``hostapd_cli status`` the running
 state; ``hostapd_cli -i IFACE set ssid|channel|vlan_id VALUE``, ``iw dev IFACE set txpower
 fixed MBM``, ``hostapd_cli save_config`` (writes the file) and ``reboot`` need root.
+Facts as on OpenWrt: ``ubus call system board`` (JSON: hostname, model, release), ``cat
+/proc/uptime``, ``iw dev`` (one Interface block per BSS), ``hostapd_cli -i IFACE all_sta`` (every
+station's MAC, then key=value lines). Secure BSSes carry the AP's lab RADIUS secret.
 """
 
 from __future__ import annotations
 
+import hashlib
+
 from collector.lab.ssh import changes
 from collector.lab.ssh.dialect import Args, Command, Dialect, ErrorSite, ErrorStyle, Mode
 from collector.lab.ssh.engine import CliSession
+from collector.lab.ssh.labsecrets import lab_secrets
 from collector.lab.ssh.views import clients_for, frequency_mhz, uptime_parts
 from collector.lab.state import Config, DeviceState
 
@@ -32,7 +38,8 @@ def _lookup(state: DeviceState, name: str) -> tuple[int, int]:
     raise changes.ChangeRejected(f"{name}: No such device")
 
 
-def _conf(cfg: Config) -> str:
+def _conf(state: DeviceState, cfg: Config) -> str:
+    radius = lab_secrets(state.ap_id).radius_key
     lines: list[str] = []
     for r, radio in enumerate(cfg.radios):
         lines += [f"# {radio.band} radio", f"interface=wlan{r}", "driver=nl80211"]
@@ -41,7 +48,9 @@ def _conf(cfg: Config) -> str:
         for s, ssid in enumerate(cfg.ssids):
             lines += [f"bss={_iface(r, s)}"] if s else []
             lines += [f"ssid={ssid.name}", f"vlan_id={ssid.vlan}"]
-            lines += ["wpa=2", "wpa_key_mgmt=WPA-EAP"] if ssid.secure else []
+            if ssid.secure:
+                lines += ["wpa=2", "wpa_key_mgmt=WPA-EAP", "auth_server_addr=10.10.0.5"]
+                lines += ["auth_server_port=1812", f"auth_server_shared_secret={radius}"]
         lines.append("")
     return "\n".join(lines)
 
@@ -58,6 +67,76 @@ def _status(ctx: CliSession, args: Args) -> str:
         lines += [f"bss[{s}]={_iface(r, s)}", f"ssid[{s}]={ssid.name}"]
         lines += [f"num_sta[{s}]={clients_for(counts, radio.band, ssid.name)}"]
     return "\n".join(lines) + "\n"
+
+
+def _bssid(state: DeviceState, r: int, s: int) -> str:
+    digest = hashlib.sha256(f"bssid\0{state.ap_id}".encode()).digest()
+    return "02:" + ":".join(f"{b:02x}" for b in digest[:3]) + f":{r:02x}:{s:02x}"
+
+
+def _iw_dev(ctx: CliSession, args: Args) -> str:
+    cfg = ctx.state.running
+    lines: list[str] = []
+    ifindex = 3
+    for r, radio in enumerate(cfg.radios):
+        lines.append(f"phy#{r}")
+        mhz = frequency_mhz(radio)
+        for s, ssid in enumerate(cfg.ssids):
+            lines += [f"\tInterface {_iface(r, s)}", f"\t\tifindex {ifindex}"]
+            lines += [f"\t\twdev 0x{r + 1:x}0000000{s + 1:x}"]
+            lines += [f"\t\taddr {_bssid(ctx.state, r, s)}", f"\t\tssid {ssid.name}"]
+            lines += ["\t\ttype AP"]
+            lines += [f"\t\tchannel {radio.channel} ({mhz} MHz), width: 20 MHz, center1: {mhz} MHz"]
+            lines += [f"\t\ttxpower {radio.tx_power_dbm:.2f} dBm"]
+            ifindex += 1
+    return "\n".join(lines) + "\n"
+
+
+def _all_sta(ctx: CliSession, args: Args) -> str:
+    r, s = _lookup(ctx.state, args.str("iface"))
+    cfg = ctx.state.running
+    band, ssid = cfg.radios[r].band, cfg.ssids[s]
+    counts = ctx.client_counts()
+    lines: list[str] = []
+    flags = "[AUTH][ASSOC][AUTHORIZED]" + ("[WMM][HT]" if band == "2.4GHz" else "[WMM][VHT]")
+    for aid, client in enumerate(
+        ctx.client_ids(band, ssid.name, clients_for(counts, band, ssid.name))
+    ):
+        lines += [
+            client.mac,
+            f"flags={flags}",
+            f"aid={aid + 1}",
+            "rx_bytes=48213",
+            "tx_bytes=91822",
+        ]
+        lines += ["connected_time=3723"]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _board(ctx: CliSession, args: Args) -> str:
+    s = ctx.state
+    distribution, _, version = s.firmware.partition(" ")
+    return (
+        "{\n"
+        '\t"kernel": "5.15.167",\n'
+        f'\t"hostname": "{s.running.hostname}",\n'
+        '\t"system": "ARMv8 Processor rev 4",\n'
+        f'\t"model": "{s.model}",\n'
+        f'\t"board_name": "{s.model.lower()}",\n'
+        '\t"rootfs_type": "squashfs",\n'
+        '\t"release": {\n'
+        f'\t\t"distribution": "{distribution}",\n'
+        f'\t\t"version": "{version}",\n'
+        '\t\t"target": "mediatek/filogic",\n'
+        f'\t\t"description": "{s.firmware}"\n'
+        "\t}\n"
+        "}\n"
+    )
+
+
+def _proc_uptime(ctx: CliSession, args: Args) -> str:
+    up = max(0.0, ctx.now() - ctx.state.boot_time)
+    return f"{up:.2f} {up * 3.7:.2f}\n"
 
 
 def _set(ctx: CliSession, args: Args) -> str:
@@ -124,10 +203,15 @@ _READ = (
     Command("hostname", lambda c, a: c.state.running.hostname + "\n"),
     Command("uptime", _uptime),
     Command("whoami", lambda c, a: ("root" if c.mode == "root" else c.user) + "\n"),
-    Command("cat /etc/hostapd/hostapd.conf", lambda c, a: _conf(c.state.saved)),
-    Command("hostapd_cli get_config", lambda c, a: _conf(c.state.running)),
+    Command("cat /etc/hostapd/hostapd.conf", lambda c, a: _conf(c.state, c.state.saved)),
+    Command("hostapd_cli get_config", lambda c, a: _conf(c.state, c.state.running)),
     Command("hostapd_cli status", _status),
     Command("hostapd_cli -i <iface> status", _status),
+    Command("hostapd_cli -i <iface> all_sta", _all_sta),
+    Command("iw dev", _iw_dev),
+    Command("ubus call system board", _board),
+    Command("cat /proc/uptime", _proc_uptime),
+    Command("cat /proc/device-tree/serial-number", lambda c, a: c.state.serial + "\n"),
     Command("exit", lambda c, a: c.exit_mode()),
     Command("logout", lambda c, a: c.close()),
 )
@@ -184,4 +268,21 @@ DIALECT = Dialect(
     ),
     banner="Linux AP (Debian GNU/Linux 12) - lab device\n\n",
     comment_prefix="#",
+    reads=frozenset(
+        {
+            "uname -a",
+            "uname",
+            "hostname",
+            "uptime",
+            "cat /etc/hostapd/hostapd.conf",
+            "hostapd_cli get_config",
+            "hostapd_cli status",
+            "hostapd_cli -i <iface> status",
+            "hostapd_cli -i <iface> all_sta",
+            "iw dev",
+            "ubus call system board",
+            "cat /proc/uptime",
+            "cat /proc/device-tree/serial-number",
+        }
+    ),
 )
