@@ -239,11 +239,16 @@ class Applier:
         for ap_id in ap_ids:  # settled by an earlier run of this wave
             _count(report, tasks[ap_id].state, tasks[ap_id].error)
         configs: dict[str, str] = {}
+        answering = self._snmp_answering(change, todo)
         workers = max(1, min(self.concurrency, len(todo)))
         with ThreadPoolExecutor(workers, thread_name_prefix="provision") as pool:
             outcomes = list(pool.map(lambda ap_id: self._one(campaign_id, change, ap_id), todo))
         checked = [ap for ap, o in zip(todo, outcomes, strict=True) if o[0] == _CLI_VERIFIED]
-        wrong = self._snmp(campaign_id, change, checked)
+        wrong = self._snmp(campaign_id, change, [ap for ap in checked if ap in answering])
+        for ap_id in checked:
+            if ap_id not in answering and self.snmp_verify is not None and change.verify.snmp:
+                self._audit("verify", campaign_id, ap_id, result="ssh-only",
+                            detail={"snmp": "no answer before the change either"})  # fmt: skip
         for ap_id, (state, error, config) in zip(todo, outcomes, strict=True):
             if state == _CLI_VERIFIED:
                 state, error, config = self._finish(campaign_id, change, ap_id, wrong, config)
@@ -546,6 +551,15 @@ class Applier:
             if snapshot is not None:
                 configs[ap_id] = snapshot.config
         self._commit(campaign_id, configs)
+
+    def _snmp_answering(self, change: Change, ap_ids: list[str]) -> set[str]:
+        """The APs whose agent answers before the push: only they can be verified over SNMP
+        (an AP SNMP could not read before the change is verified over SSH, and audited so)."""
+        if not ap_ids or self.snmp_verify is None or not change.verify.snmp:
+            return set()
+        aps = [self.inventory.ap(ap_id) for ap_id in ap_ids]
+        problems = self.snmp_verify(aps, {})
+        return {ap for ap in ap_ids if not any("no answer" in p for p in problems.get(ap, []))}
 
     def _snmp(self, campaign_id: str, change: Change, ap_ids: list[str]) -> dict[str, list[str]]:
         """What the agents of the wave's CLI-verified APs report wrong (SNMP verification)."""

@@ -120,6 +120,7 @@ def create_app(
 ) -> Flask:
     from web.api import api
     from web.pages import pages
+    from web.provisioning_pages import provisioning
 
     app = Flask(__name__)
     tls = os.environ.get("PUBWIFI_WEB_TLS", "") in ("1", "true", "yes") if tls is None else tls
@@ -201,6 +202,7 @@ def create_app(
     app.jinja_env.filters["kst"] = numbers.kst
     app.register_blueprint(pages)
     app.register_blueprint(api)
+    app.register_blueprint(provisioning)
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:  # no login: a readiness probe, no data

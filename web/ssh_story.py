@@ -7,12 +7,13 @@ writing), the repository through committed objects only. Nothing here can change
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from collector.ssh.configrepo import ConfigRepo, ConfigRepoError, ConfigVersion, NoVersion
 from collector.ssh.factstore import Attempt, FactChange, FactStore, StoredFacts
-from collector.ssh.knownhosts import ChangedKey, KnownHosts, host_entry
+from collector.ssh.knownhosts import ChangedKey, host_entry
 
 HISTORY_SHOWN = 20
 
@@ -48,10 +49,14 @@ def ssh_story(data_dir: Path, ap_id: str, address: str, port: int) -> SshStory:
             story.versions = repo.history(ap_id)[:HISTORY_SHOWN]
         except (ConfigRepoError, ValueError) as error:
             story.error = str(error)
-    known = data_dir / "ssh" / "known_hosts"
-    if known.exists() or known.with_name("known_hosts.changed.json").exists():
+    changed = data_dir / "ssh" / "known_hosts.changed.json"  # not the 34,000-line file itself
+    if changed.exists():
         host = host_entry(address, port)
-        story.host_key = next((c for c in KnownHosts(known).changed() if c.host == host), None)
+        try:
+            rows = json.loads(changed.read_text("utf-8"))
+            story.host_key = next((ChangedKey(**r) for r in rows if r.get("host") == host), None)
+        except (ValueError, TypeError) as error:
+            story.error = f"{changed}: {error}"
     return story
 
 
