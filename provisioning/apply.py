@@ -27,6 +27,14 @@ APs are left alone. So every AP is changed exactly once.
 
 Rollback pushes each changed AP's recorded undo and checks that its masked running-config is
 the snapshot again, byte for byte.
+
+Firmware changes (:attr:`Rendered.reload`) end the session on purpose: the push is
+:meth:`~collector.ssh.session.CliSession.push_reload` (the reload dropping the session is the
+expected end), ``saved`` follows at once (a reload saves nothing extra), and verification logs
+in again and again (:meth:`Applier._verify_reconnect`) until the AP answers with the target
+version or ``verify.within_s`` passes. Their undo is a reload too: it re-installs the image of
+the snapshot's version and checks that version *and* the snapshot's config; with no image for
+that version (:attr:`Rendered.undo_problem`) the restore or rollback fails saying so.
 """
 
 from __future__ import annotations
@@ -303,19 +311,25 @@ class Applier:
                         self.store.advance(campaign_id, ap.id, cs.SKIPPED)
                         self._audit("skip", campaign_id, ap.id, detail={"why": "at target"})
                         return cs.SKIPPED, None, None
-                    self.store.advance(
-                        campaign_id, ap.id, cs.SNAPSHOTTED, snapshot=_snapshot(masked, rendered)
-                    )
+                    snapshot = _snapshot(masked, rendered, change.verify.within_s)
+                    self.store.advance(campaign_id, ap.id, cs.SNAPSHOTTED, snapshot=snapshot)
                     task = self.store.task(campaign_id, ap.id)
                 if task.state == cs.SNAPSHOTTED:
                     at_target = not rendered.expect.facts_problems(facts)
                     if not at_target:  # resumed or fresh: push only what is not there yet
                         commands = list(rendered.commands)
-                        if steps.save_in_config_mode:
-                            commands += list(rendered.save)
-                        cli.configure(
-                            resolve_secrets(commands, self.environ), config_mode=steps.config_mode
-                        )
+                        if rendered.reload:  # the AP goes down: this session ends with it
+                            cli.push_reload(
+                                resolve_secrets(commands, self.environ),
+                                config_mode=rendered.config_mode,
+                            )
+                        else:
+                            if steps.save_in_config_mode:
+                                commands += list(rendered.save)
+                            cli.configure(
+                                resolve_secrets(commands, self.environ),
+                                config_mode=steps.config_mode,
+                            )
                     self.store.advance(campaign_id, ap.id, cs.PUSHED)
                     self._audit(
                         "push", campaign_id, ap.id, detail={"commands": list(rendered.commands)}
@@ -328,9 +342,14 @@ class Applier:
                     self._audit("save", campaign_id, ap.id)
                 if self.store.task(campaign_id, ap.id).state == cs.SAVED:
                     expect = _expectation_of(self.store.snapshot(campaign_id, ap.id), rendered)
-                    problems, config = self._verify(
-                        cli, profile, ap, expect, change.verify.within_s
-                    )
+                    if rendered.reload:
+                        problems, config = self._verify_reconnect(
+                            profile, ap, expect, change.verify.within_s
+                        )
+                    else:
+                        problems, config = self._verify(
+                            cli, profile, ap, expect, change.verify.within_s
+                        )
                     if problems:
                         return self._fail(
                             campaign_id,
@@ -338,7 +357,7 @@ class Applier:
                             ap,
                             "verify-mismatch",
                             "; ".join(problems),
-                            cli,
+                            None if rendered.reload else cli,
                             verify=True,
                         )
                     return _CLI_VERIFIED, None, config  # SNMP next, for the whole wave
@@ -365,6 +384,29 @@ class Applier:
         while True:
             facts, masked = self._read(cli, profile, ap)
             problems = expect.facts_problems(facts) + expect.config_problems(masked)
+            if not problems or time.monotonic() + VERIFY_POLL_S > deadline:
+                return problems, masked
+            time.sleep(VERIFY_POLL_S)
+
+    def _verify_reconnect(
+        self, profile: SshProfile, ap: AccessPoint, expect: Expectation, within_s: float
+    ) -> tuple[list[str], str | None]:
+        """:meth:`_verify` after a reload: each try logs in afresh (the AP may still be down:
+        refused, timed out), until the expectation holds or ``within_s`` passes."""
+        deadline = time.monotonic() + within_s
+        while True:
+            masked: str | None = None
+            try:
+                with open_session(
+                    self.collector.target(ap),
+                    self.collector.known_hosts,
+                    self.collector.watchdog,
+                    min(SESSION_S, max(1.0, deadline - time.monotonic() + 1.0)),
+                ) as cli:
+                    facts, masked = self._read(cli, profile, ap)
+                problems = expect.facts_problems(facts) + expect.config_problems(masked)
+            except (SessionError, FactsParseError) as error:
+                problems = [f"no answer after the reload ({error})"]
             if not problems or time.monotonic() + VERIFY_POLL_S > deadline:
                 return problems, masked
             time.sleep(VERIFY_POLL_S)
@@ -438,6 +480,8 @@ class Applier:
     def _undo(self, ap: AccessPoint, snapshot: Snapshot, cli: Any) -> str | None:
         steps = PLATFORMS[ap.platform]
         values = snapshot.values
+        if values.get("reload"):
+            return self._undo_reload(ap, snapshot, cli)
         undo = list(values.get("undo", []))
         save = list(values.get("save", []))
         profile = self.profiles[ap.platform]
@@ -449,6 +493,29 @@ class Applier:
         if save and not steps.save_in_config_mode:
             cli.configure(save, config_mode=False)
         _, after = self._read(cli, profile, ap)
+        if after != snapshot.config:
+            return "the running-config differs from the snapshot after the undo"
+        return None
+
+    def _undo_reload(self, ap: AccessPoint, snapshot: Snapshot, cli: Any) -> str | None:
+        """A firmware undo: back to the snapshot's version (another image and reload), then
+        the snapshot's config, checked over a fresh session."""
+        values = snapshot.values
+        previous = Expectation(firmware=str(values.get("current", {}).get("version")))
+        profile = self.profiles[ap.platform]
+        facts, masked = self._read(cli, profile, ap)
+        if not previous.facts_problems(facts):
+            if masked != snapshot.config:
+                return f"firmware is {facts.firmware} again but the running-config differs"
+            return None  # never left it, or already back
+        if values.get("undo_problem"):
+            return str(values["undo_problem"])
+        undo = list(values.get("undo", []))
+        cli.push_reload(resolve_secrets(undo, self.environ), config_mode=values["config_mode"])
+        within = float(values.get("within_s", 120))
+        problems, after = self._verify_reconnect(profile, ap, previous, within)
+        if problems:
+            return "after the undo: " + "; ".join(problems)
         if after != snapshot.config:
             return "the running-config differs from the snapshot after the undo"
         return None
@@ -608,17 +675,22 @@ _CLI_VERIFIED = "cli-verified"  # saved and verified over SSH; SNMP verification
 _TO_DO = frozenset({cs.PENDING, cs.SNAPSHOTTED, cs.PUSHED, cs.SAVED, cs.TASK_FAILED})
 
 
-def _snapshot(masked: str, rendered: Rendered) -> Snapshot:
-    return Snapshot(
-        masked,
-        {
-            "current": rendered.current,
-            "target": rendered.target,
-            "undo": list(rendered.undo),
-            "save": list(rendered.save),
-            "expect": asdict(rendered.expect),
-        },
-    )
+def _snapshot(masked: str, rendered: Rendered, within_s: float) -> Snapshot:
+    values: dict[str, Any] = {
+        "current": rendered.current,
+        "target": rendered.target,
+        "undo": list(rendered.undo),
+        "save": list(rendered.save),
+        "expect": asdict(rendered.expect),
+    }
+    if rendered.reload:  # what a restore or rollback needs to undo a reload (firmware)
+        values.update(
+            reload=True,
+            config_mode=rendered.config_mode,
+            undo_problem=rendered.undo_problem,
+            within_s=within_s,
+        )
+    return Snapshot(masked, values)
 
 
 def _expectation_of(snapshot: Snapshot | None, rendered: Rendered | None) -> Expectation:
@@ -636,6 +708,7 @@ def expectation_from(data: Mapping[str, Any]) -> Expectation:
         ssids=tuple(SsidExpect(**s) for s in data.get("ssids", ())),
         ssids_absent=tuple(data.get("ssids_absent", ())),
         hostname=data.get("hostname"),
+        firmware=data.get("firmware"),
         config_lines_present=tuple(data.get("config_lines_present", ())),
         config_lines_absent=tuple(data.get("config_lines_absent", ())),
     )

@@ -26,8 +26,11 @@ from collector.yamlstrict import Document, load_yaml, locate_validation_error
 from provisioning.intents import (
     check_channel,
     check_hostname,
+    check_image,
+    check_server,
     check_ssid,
     check_tx_power,
+    check_version,
     check_vlan,
 )
 from provisioning.variables import VarValue, is_expression
@@ -101,7 +104,22 @@ class Raw(Strict):
     absent: list[str] = Field(default_factory=list)
 
 
-Intent = ChannelPlan | TxPower | SsidRename | SsidVlan | Hostname | Raw
+class Firmware(Strict):
+    """Upgrade (or downgrade) to ``version`` from ``image`` on ``server``; the AP reloads.
+
+    ``image`` is a file name that carries the version as the platform names images (checked per
+    AP when planned); the undo installs the image of the version the AP had, named the same way
+    (:mod:`provisioning.intents`). One image per platform and model family: narrow ``select``
+    or write ``image`` as an expression over ``ap.platform`` / ``vars``.
+    """
+
+    kind: Literal["firmware"]
+    image: str = Field(min_length=1)  # e.g. "ap1g7-k9w8-tar.17.9.6.61.tar"
+    version: str = Field(min_length=1)  # as the AP reports it, e.g. "17.9.6.61"
+    server: str = Field(min_length=1)  # the image server: host[:port][/path]
+
+
+Intent = ChannelPlan | TxPower | SsidRename | SsidVlan | Hostname | Raw | Firmware
 _INTENTS: dict[str, type[Strict]] = {
     "channel_plan": ChannelPlan,
     "tx_power": TxPower,
@@ -109,6 +127,7 @@ _INTENTS: dict[str, type[Strict]] = {
     "vlan": SsidVlan,
     "hostname": Hostname,
     "raw": Raw,
+    "firmware": Firmware,
 }
 
 
@@ -290,4 +309,8 @@ def check_literals(intent: Intent) -> list[ValueProblem]:
         check("vlan", intent.vlan, check_vlan)
     elif isinstance(intent, Hostname):
         check("name", intent.name, check_hostname)
+    elif isinstance(intent, Firmware):
+        check("image", intent.image, check_image)
+        check("version", intent.version, check_version)
+        check("server", intent.server, check_server)
     return found

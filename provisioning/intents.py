@@ -16,6 +16,17 @@ against the backup. :class:`Expectation` is what must be true afterwards, over S
 Radio and interface layout assumed from the facts (what the lab and the collector agree on):
 IOS ``Dot11RadioN``; Instant ``g-/a-/6g-channel``; RouterOS ``wlan1..wlanR`` are the radios' first
 SSID and SSID *s* of radio *r* is ``wlan{s*R + r + 1}``; hostapd ``wlanR`` and ``wlanR-S``.
+
+Firmware (``kind: firmware``): the commands download an image and end in a reload
+(:attr:`Rendered.reload`: apply pushes them with
+:meth:`~collector.ssh.session.CliSession.push_reload` and verifies over fresh sessions); the
+expectation is the version the AP then reports. The undo re-installs the image of the version
+the AP had, its name derived from the change's image by swapping the version as the platform
+writes it in file names (:func:`firmware_token`: IOS ``15.3(3)JF16`` -> ``153-3.JF16``,
+OpenWrt ``OpenWrt 23.05.6`` -> ``23.05.6``, others as reported). Real APs keep the previous
+image too, but nothing reads it portably; so when the previous version cannot be written that
+way there is no undo (:attr:`Rendered.undo_problem`) and a restore or rollback fails saying so.
+Whether the image server still holds that image is only known when the AP fetches it.
 """
 
 from __future__ import annotations
@@ -45,10 +56,21 @@ CHANNELS: dict[str, frozenset[int]] = {
 TX_POWER_DBM = range(1, 31)
 VLANS = range(1, 4095)
 SSID_MAX_LEN = 32
-KINDS = ("channel_plan", "tx_power", "ssid", "vlan", "hostname", "raw")
+KINDS = ("channel_plan", "tx_power", "ssid", "vlan", "hostname", "raw", "firmware")
 TEMPLATES = Path(__file__).parent / "templates"
 _HOSTNAME = re.compile(r"[A-Za-z0-9_.-]{1,63}")
 _ARUBA_KEYWORD = {"2.4GHz": "g-channel", "5GHz": "a-channel", "6GHz": "6g-channel"}
+_IMAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")
+_SERVER = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*")
+#: Whether each platform's upgrade commands run in netmiko's config mode (only sysupgrade
+#: needs it: root via ``sudo -s``; IOS ``archive``, Instant ``upgrade-image`` and RouterOS
+#: ``/tool fetch`` are exec commands).
+_FIRMWARE_CONFIG_MODE = {
+    "cisco_ios_ap": False,
+    "aruba_instant": False,
+    "mikrotik_routeros": False,
+    "net-snmp": True,
+}
 
 
 # ---- value checks (shared with change.py for literals) ------------------------------------------
@@ -91,6 +113,58 @@ def check_ssid(value: object) -> str | None:
     if not 1 <= len(text) <= SSID_MAX_LEN or not text.isprintable() or '"' in text:
         return f"SSID {text!r} must be 1-{SSID_MAX_LEN} printable characters without '\"'"
     return None
+
+
+def check_image(value: object) -> str | None:
+    if not _IMAGE.fullmatch(str(value)):
+        return f"image {value!r} must be a file name (letters, digits, '.', '_', '+', '-')"
+    return None
+
+
+def check_server(value: object) -> str | None:
+    if not _SERVER.fullmatch(str(value)):
+        return f"server {value!r} must be a host name or address, optionally :port and /path"
+    return None
+
+
+def check_version(value: object) -> str | None:
+    text = str(value)
+    if not text.strip() or not text.isprintable() or len(text) > 64:
+        return f"version {text!r} must be 1-64 printable characters"
+    return None
+
+
+def firmware_token(platform: str, version: str) -> str | None:
+    """How ``version`` (as the AP reports it) appears in the platform's image file names;
+    None when it cannot be written so (then no image name can be derived for it)."""
+    text = version.strip()
+    if platform == "cisco_ios_ap":
+        ios = re.fullmatch(r"([0-9]+)\.([0-9]+)\(([0-9]+)\)([A-Za-z0-9]+)", text)
+        if ios:
+            return f"{ios[1]}{ios[2]}-{ios[3]}.{ios[4]}"
+    if platform == "net-snmp":  # "OpenWrt 23.05.6" -> "23.05.6"; sysupgrade images are OpenWrt's
+        if not text.startswith("OpenWrt "):
+            return None
+        text = text.removeprefix("OpenWrt ")
+    return text if re.fullmatch(r"[0-9][0-9A-Za-z._-]*", text) else None
+
+
+def check_image_version(platform: str, image: str, version: str) -> str | None:
+    """The image must carry the version it installs (a typo in either is caught here)."""
+    token = firmware_token(platform, version)
+    if token is None:
+        return f"version {version!r} is not a {platform} version"
+    if token not in image:
+        return f"image {image} does not carry version {version} (as {platform} names it: {token})"
+    return None
+
+
+def image_for(platform: str, image: str, version: str, other: str) -> str | None:
+    """The name of the image of version ``other``, made from ``image`` (of ``version``)."""
+    token, wanted = firmware_token(platform, version), firmware_token(platform, other)
+    if token is None or wanted is None or token not in image:
+        return None
+    return image.replace(token, wanted, 1)
 
 
 def check_hostname(value: object) -> str | None:
@@ -150,6 +224,7 @@ class Expectation:
     ssids: tuple[SsidExpect, ...] = ()
     ssids_absent: tuple[str, ...] = ()
     hostname: str | None = None
+    firmware: str | None = None  # the version the AP must report (SSH facts, SNMP if it has it)
     config_lines_present: tuple[str, ...] = ()
     config_lines_absent: tuple[str, ...] = ()
 
@@ -180,6 +255,8 @@ class Expectation:
         wrong += [f"SSID {name} still present" for name in self.ssids_absent if name in by_name]
         if self.hostname is not None and facts.hostname != self.hostname:
             wrong.append(f"hostname {facts.hostname} != {self.hostname}")
+        if self.firmware is not None and facts.firmware != self.firmware:
+            wrong.append(f"firmware {facts.firmware} != {self.firmware}")
         return wrong
 
     def as_json(self) -> dict[str, Any]:
@@ -205,6 +282,8 @@ class Rendered:
     expect: Expectation
     config_mode: bool = True
     undo_expect: Expectation = field(default_factory=Expectation)  # true again after the undo
+    reload: bool = False  # the commands end in a reload that ends the session (firmware)
+    undo_problem: str | None = None  # why there is no undo (then ``undo`` is empty)
 
 
 class Unrenderable(ValueError):
@@ -266,6 +345,10 @@ def current(
         if not facts.hostname:
             raise Unrenderable("the hostname is unknown")
         return {"hostname": facts.hostname}
+    if kind == "firmware":
+        if not facts.firmware:
+            raise Unrenderable("the firmware version is unknown")
+        return {"version": facts.firmware}
     raise ValueError(f"unknown kind {kind}")
 
 
@@ -317,6 +400,15 @@ def target(change: Change, context: Mapping[str, Any]) -> dict[str, str]:
     if kind == "hostname":
         name = value("name", intent.name)
         return {"hostname": checked("name", name, check_hostname(name))}
+    if kind == "firmware":
+        image, version = value("image", intent.image), value("version", intent.version)
+        server = value("server", intent.server)
+        checked("image", image, check_image(image))
+        checked("server", server, check_server(server))
+        checked("version", version, check_version(version))
+        platform = str(context.get("ap", {}).get("platform", ""))
+        checked("image", image, check_image_version(platform, image, version))
+        return {"image": image, "server": server, "version": version}
     return {}
 
 
@@ -328,8 +420,9 @@ class TargetError(ValueError):
 
 
 def state_of(values: Mapping[str, str]) -> dict[str, str]:
-    """What is compared for ``no_change`` (an SSID rename's ``from`` is not state)."""
-    return {k: v for k, v in values.items() if k != "from"}
+    """What is compared for ``no_change`` (an SSID rename's ``from``, a firmware change's image
+    and server are not state)."""
+    return {k: v for k, v in values.items() if k not in ("from", "image", "server")}
 
 
 # ---- template contexts ------------------------------------------------------------------------
@@ -421,6 +514,8 @@ def context(
         }
     if kind == "hostname":
         return {"hostname": new["hostname"]}
+    if kind == "firmware":
+        return {"version": new["version"], "image": new.get("image"), "server": new.get("server")}
     raise ValueError(f"no context for kind {kind}")
 
 
@@ -486,6 +581,8 @@ def render(
         raise Unrenderable(f"{kind} changes are not supported on {platform}")
     now = current(kind, facts, wanted, backup)
     assert facts is not None  # current() raised otherwise
+    if kind == "firmware":
+        return _render_firmware(platform, facts, now, wanted, search)
     goal = state_of(wanted)
     forward = context(kind, platform, facts, now, goal, backup)
     backward = context(kind, platform, facts, goal, now, backup)
@@ -499,6 +596,38 @@ def render(
         expect=expectation(kind, platform, forward),
         config_mode=steps.config_mode,
         undo_expect=expectation(kind, platform, backward),
+    )
+
+
+def _render_firmware(
+    platform: str,
+    facts: ApFacts,
+    now: Mapping[str, str],
+    wanted: Mapping[str, str],
+    search: tuple[str, ...],
+) -> Rendered:
+    """Upgrade to ``wanted``; the undo installs the image of the version the AP has now."""
+    template = f"{platform}/firmware.j2"
+    forward = context("firmware", platform, facts, now, wanted)
+    previous = image_for(platform, wanted["image"], wanted["version"], now["version"])
+    undo: tuple[str, ...] = ()
+    problem = None
+    if previous is None:
+        problem = f"no image for the previous version {now['version']}"
+    else:
+        back = {"version": now["version"], "image": previous, "server": wanted["server"]}
+        undo = render_template(template, context("firmware", platform, facts, wanted, back), search)
+    return Rendered(
+        commands=render_template(template, forward, search),
+        undo=undo,
+        save=(),  # the reload runs the saved config: nothing to save
+        current=dict(now),
+        target=state_of(wanted),
+        expect=expectation("firmware", platform, forward),
+        config_mode=_FIRMWARE_CONFIG_MODE.get(platform, True),
+        undo_expect=Expectation(firmware=now["version"]),
+        reload=True,
+        undo_problem=problem,
     )
 
 
@@ -610,6 +739,8 @@ def expectation(kind: str, platform: str, ctx: Mapping[str, Any]) -> Expectation
             "mikrotik_routeros": [rf"^/system identity\nset name={_e(name)}$"],
         }[platform]
         return Expectation(hostname=name, config_lines_present=tuple(present))
+    if kind == "firmware":
+        return Expectation(firmware=str(ctx["version"]))
     raise ValueError(f"no expectation for kind {kind}")
 
 
@@ -805,6 +936,22 @@ def _hostapd_set(pattern: str, new: Callable[[Mapping[str, Any]], str], ifaces: 
     return edit
 
 
+def _unchanged(lines: list[str], ctx: Mapping[str, Any]) -> None:
+    """The config does not name the firmware (IOS prints a fixed ``version 15.3``)."""
+
+
+def _aruba_version(lines: list[str], ctx: Mapping[str, Any]) -> None:
+    _replace_in(lines, 0, len(lines), r"version \S+", f"version {ctx['version']}")
+
+
+def _ros_version(lines: list[str], ctx: Mapping[str, Any]) -> None:
+    """``/export`` starts with ``# ... by RouterOS VERSION`` (when the backup kept it)."""
+    for i, line in enumerate(lines):
+        if line.startswith("#") and re.search(r"\bby RouterOS \S+", line):
+            lines[i] = re.sub(r"\bby RouterOS \S+", f"by RouterOS {ctx['version']}", line)
+            return
+
+
 _EDITORS: dict[tuple[str, str], Editor] = {
     ("cisco_ios_ap", "channel_plan"): _cisco_radio_line("channel", lambda c: c["channel"]),
     ("cisco_ios_ap", "tx_power"): _cisco_radio_line("power local", lambda c: c["dbm"]),
@@ -833,4 +980,8 @@ _EDITORS: dict[tuple[str, str], Editor] = {
     ("net-snmp", "vlan"): _hostapd_set(
         r"vlan_id=[0-9]+", lambda c: f"vlan_id={c['vlan']}", "ifaces"
     ),
+    ("cisco_ios_ap", "firmware"): _unchanged,
+    ("aruba_instant", "firmware"): _aruba_version,
+    ("mikrotik_routeros", "firmware"): _ros_version,
+    ("net-snmp", "firmware"): _unchanged,
 }

@@ -3,7 +3,9 @@
 The CLI can say what the configuration holds; SNMP says what the radio does (and is what the
 collector and the dashboards will see). One poll through the collector's own runner (gufo_snmp,
 the AP's SNMPv3 or v2c credentials, its platform profile), then each radio's channel and tx
-power per band are compared with the change's expectation.
+power per band are compared with the change's expectation, and the firmware version where the
+platform's profile reads one (ENTITY-MIB on IOS and Instant, MIKROTIK-MIB ``mtxrLicVersion`` on
+RouterOS; a Linux AP's net-snmp reports none: its firmware is verified over SSH only).
 """
 
 from __future__ import annotations
@@ -72,5 +74,8 @@ async def _check(
                 wrong.append(
                     f"SNMP: {radio.band} tx power {got.tx_power_dbm:g} != {radio.tx_power_dbm}"
                 )
+        reported = sample.firmware.strip() if sample.firmware is not None else None
+        if want.firmware is not None and reported is not None and reported != want.firmware:
+            wrong.append(f"SNMP: firmware {reported} != {want.firmware}")
         problems[ap.id] = wrong
     return problems

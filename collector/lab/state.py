@@ -55,17 +55,23 @@ class DeviceState:
     discontinuity_time: float | None = None  # set when counters restart without a reboot
     sessions_epoch: float = 0.0  # the association counter counts since this instant
     extra: dict[str, str] = field(default_factory=dict)
+    # The version of an image installed for the next boot (an upgrade command stages it, the
+    # next reload of any kind runs it), as the vendors' upgrade flows do.
+    staged_firmware: str | None = None
 
     def save(self) -> None:
         self.saved = copy.deepcopy(self.running)
 
     def reboot(self, now: float) -> None:
-        """Reload: running config from saved, uptime and counters restart.
+        """Reload: running config from saved, uptime and counters restart; a staged image
+        becomes the running firmware (what ``show version`` and SNMP report from then on).
 
         Lab time moves in whole seconds (the counters tick once a second), so a reboot happens
         at a whole second: then the counters and sysUpTime restart together, as on a device.
         """
         now = math.floor(now)
+        if self.staged_firmware is not None:
+            self.firmware, self.staged_firmware = self.staged_firmware, None
         self.running = copy.deepcopy(self.saved)
         self.boot_time = now
         self.counter_epoch = now

@@ -213,7 +213,6 @@ class CliSession:
         self.timings.append((command, time.monotonic() - started))
         return text
 
-
     def configure(self, commands: Sequence[str], *, config_mode: bool) -> str:
         """Push ``commands`` (inside netmiko's config mode when ``config_mode``: IOS/Instant
         ``configure terminal``, Linux ``sudo -s``; else one by one, as RouterOS takes them).
@@ -243,13 +242,84 @@ class CliSession:
             raise SessionError("cli_error", f"push refused: {_refusal(text)}")
         return text
 
+    def push_reload(
+        self, commands: Sequence[str], *, config_mode: bool, quiet_s: float = 60.0
+    ) -> str:
+        """Push ``commands`` that end in a reload (a firmware upgrade) and return once the
+        device has gone down: the session ending is the expected outcome, not an error.
+
+        Why not :meth:`configure`: netmiko waits for a prompt after every line, and a reloading
+        device never prints one again. Here each line waits for a prompt (next line), a
+        confirmation question (answered ``y``: ``[confirm]``, ``[y/N]``, ``(y/n)``,
+        ``[yes/no]``), the channel closing (done), or ``quiet_s`` of silence after the last
+        line (a device that drops off the network without closing the session: done).
+        ``config_mode`` enters netmiko's config mode first (Linux ``sudo -s``: sysupgrade
+        needs root). Raises ``SessionError("cli_error")`` when the device refuses a line or
+        answers the last one with its prompt (it did not reload)."""
+        conn = self.connection
+        if config_mode:
+            try:
+                conn.config_mode()
+            except (ReadTimeout, ReadException, ValueError) as error:
+                raise SessionError("cli_error", f"config mode: {_first_line(error)}") from None
+        output = ""
+        for number, command in enumerate(commands):
+            last = number == len(commands) - 1
+            try:
+                conn.write_channel(command + conn.RETURN)
+                text, ended = self._reply(quiet_s if last else self.remaining())
+            except (OSError, EOFError, paramiko.SSHException, ReadException):
+                return output  # the device dropped the session: it is going down
+            output += text
+            if re.search(REFUSED, text, re.MULTILINE):
+                raise SessionError("cli_error", f"push refused: {_refusal(text)}")
+            if ended:
+                return output
+        raise SessionError("cli_error", "the device answered with its prompt: it did not reload")
+
+    def _reply(self, quiet_s: float) -> tuple[str, bool]:
+        """What the device prints for one line: (text, whether the session ended)."""
+        conn, text = self.connection, ""
+        quiet_until = time.monotonic() + quiet_s
+        while True:
+            chunk = conn.read_channel()
+            if chunk:
+                text += chunk
+                quiet_until = time.monotonic() + quiet_s
+                tail = text.rsplit("\n", 1)[-1]
+                if _QUESTION.search(tail):
+                    conn.write_channel("y" + conn.RETURN)
+                    text += "\n"
+                elif _PROMPT_END.search(tail):
+                    return text, False
+                continue
+            channel: Any = conn.remote_conn  # a paramiko Channel (netmiko's SSH drivers)
+            transport = channel.get_transport() if channel is not None else None
+            if (
+                channel is None
+                or channel.closed
+                or channel.exit_status_ready()
+                or transport is None
+                or not transport.is_active()
+            ):
+                return text, True
+            if time.monotonic() > quiet_until or self.remaining() <= 0:
+                return text, True
+            time.sleep(0.05)
+
+
+#: A confirmation question at the end of what a device printed (IOS, Instant, RouterOS, Linux).
+_QUESTION = re.compile(r"(\[confirm\]|\[y/N\]:?|\(y/n\):?|\[yes/no\]:?)\s*$", re.IGNORECASE)
+#: A prompt at the end of what a device printed (``host#``, ``host>``, ``$``, ``[user@host] >``).
+_PROMPT_END = re.compile(r"\S[^\n]*[#>$\]]\s*$")
 
 #: Lines a device prints when it refuses a configuration line (every platform of the lab and
 #: the real ones they copy: IOS/Instant ``% ...``, RouterOS, hostapd ``FAIL``, sudo).
 REFUSED = (
     r"^\s*% ?(Invalid|Incomplete|Ambiguous|Unknown|Unrecognized)\b|^\s*% |failure:|"
     r"bad command name|expected end of command|input does not match|^FAIL$|"
-    r"Sorry, try again|incorrect password|No such device|command not found"
+    r"Sorry, try again|incorrect password|No such device|command not found|"
+    r"^%Error\b|^ERROR: |[Uu]pgrade failed|server returned error|Image check failed"
 )
 
 

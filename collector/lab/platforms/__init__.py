@@ -60,6 +60,9 @@ class Model(_Strict):
     image: str = ""
     arch: str = ""
     radios: dict[Band, int] = Field(min_length=1)  # band -> max PHY rate, Mbit/s
+    # image file name -> the version it installs: what the lab's image server holds for this
+    # model family (an upgrade to any other name is refused, in the vendor's words)
+    firmware_images: dict[str, str] = Field(default_factory=dict)
 
     def max_mbps(self, band: str, default: int = 0) -> int:
         for key, value in self.radios.items():

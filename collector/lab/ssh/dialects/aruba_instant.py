@@ -6,10 +6,14 @@ Prompt ``host#`` (netmiko's driver checks ``#`` for enable, sends ``no paging``,
 ``copy running-config startup-config``; ``reload``. The lab applies changes at once (no
 ``commit apply``). ``show clients`` lists every client (name, IP, MAC) as Aruba Instant does; the
 configs carry the AP's lab secrets (:mod:`collector.lab.ssh.labsecrets`).
+Upgrades from exec mode: ``upgrade-image URL`` downloads, installs and reboots (as Instant does);
+``upgrade-image2-no-reboot URL`` installs for the next ``reload``. An image the lab does not
+hold fails with ``Image upgrade failed`` (wording not checked against a real Instant AP).
 """
 
 from __future__ import annotations
 
+from collector.lab import firmware
 from collector.lab.ssh import changes
 from collector.lab.ssh.dialect import Args, Command, Dialect, ErrorSite, ErrorStyle, Mode
 from collector.lab.ssh.engine import CliSession
@@ -133,6 +137,22 @@ def _reload(ctx: CliSession, args: Args) -> None:
     ctx.ask("Do you really want to restart the system(y/n): ", answer, echo=True)
 
 
+def _upgrade(ctx: CliSession, args: Args, *, reboot: bool) -> str:
+    url = args.str("url")
+    try:
+        version = firmware.stage(ctx.state, url)
+    except firmware.UnknownImage:
+        return (
+            f"Upgrading image from {url}...\n"
+            "Image upgrade failed: image download failed (file not found on the server)\n"
+        )
+    text = f"Upgrading image from {url}...\nImage upgraded to version {version}.\n"
+    if reboot:
+        ctx.reload()
+        return text + "Rebooting the AP to run the new image...\n"
+    return text + "Reload the AP to run the new image.\n"
+
+
 def _profile(ctx: CliSession, args: Args) -> None:
     ssid = changes.add_ssid(ctx.state, args.str("name"))
     ctx.enter("ssid-profile", ssid=ssid.name)
@@ -172,6 +192,8 @@ _EXEC = (
     Command("write memory", _save),
     Command("copy running-config startup-config", _save),
     Command("reload", _reload),
+    Command("upgrade-image <url>", lambda c, a: _upgrade(c, a, reboot=True)),
+    Command("upgrade-image2-no-reboot <url>", lambda c, a: _upgrade(c, a, reboot=False)),
     Command("exit", lambda c, a: c.close()),
     *_CHANNELS,
 )

@@ -3,6 +3,9 @@
 ``host>`` user exec, ``enable`` (secret = the SSH password) to ``host#``, ``configure terminal``,
 ``interface Dot11Radio0``, ``dot11 ssid NAME`` / ``vlan N``, ``channel N``, ``power local N``,
 ``write memory``, ``reload``; IOS abbreviations (``sh ver``, ``conf t``, ``wr mem``).
+Upgrades as on autonomous IOS APs: ``archive download-sw /overwrite /reload tftp://HOST/IMAGE``
+(download, install for the next boot, reload at once) or without ``/reload`` (then ``reload``);
+images the lab does not hold fail with IOS's ``%Error opening`` (:mod:`collector.lab.firmware`).
 ``show dot11 associations`` lists every client (MAC, IP, name) as IOS does; the configs carry
 the AP's lab secrets (:mod:`collector.lab.ssh.labsecrets`) in IOS syntax.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 
+from collector.lab import firmware
 from collector.lab.ssh import changes
 from collector.lab.ssh.dialect import Args, Command, Dialect, ErrorSite, ErrorStyle, Mode
 from collector.lab.ssh.engine import CliSession
@@ -182,6 +186,33 @@ def _reload(ctx: CliSession, args: Args) -> None:
     ctx.ask("Proceed with reload? [confirm]", answer, echo=True)
 
 
+def _archive_download(ctx: CliSession, args: Args, *, reload: bool) -> str:
+    url = args.str("url")
+    name = firmware.image_name(url)
+    host = url.split("://", 1)[-1].split("/", 1)[0]
+    try:
+        firmware.stage(ctx.state, url)
+    except firmware.UnknownImage:
+        return (
+            "examining image...\n"
+            f"%Error opening {url} (No such file or directory)\n"
+            "ERROR: Problem extracting files from archive.\n"
+        )
+    installed = name.removesuffix(".tar").replace("-tar.", "-mx.")
+    text = (
+        "examining image...\n"
+        f"Loading {name} from {host} (via BVI1): !!!!!!!!!!!!!!!!!!!!\n"
+        "[OK - 20336640 bytes]\n"
+        "extracting info (283 bytes)\n"
+        f"New software image installed in flash:/{installed}\n"
+        "Configuring system to use new image...done.\n"
+    )
+    if reload:
+        ctx.reload()
+        return text + "Requested system reload in progress...\narchive download: takes 96 seconds\n"
+    return text + "archive download: takes 96 seconds\n"
+
+
 def _configure(ctx: CliSession, args: Args) -> str:
     ctx.enter("config")
     return "Enter configuration commands, one per line.  End with CNTL/Z.\n"
@@ -239,6 +270,14 @@ _EXEC = (
     Command("write memory", _save),
     Command("copy running-config startup-config", _copy_run_start),
     Command("reload", _reload),
+    Command(
+        "archive download-sw /overwrite /reload <url>",
+        lambda c, a: _archive_download(c, a, reload=True),
+    ),
+    Command(
+        "archive download-sw /overwrite <url>",
+        lambda c, a: _archive_download(c, a, reload=False),
+    ),
     Command("disable", lambda ctx, a: ctx.leave_to("user")),
     Command("enable", lambda ctx, a: None),
 )

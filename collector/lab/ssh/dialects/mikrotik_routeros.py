@@ -5,10 +5,14 @@ Prompt ``[admin@host] > ``; netmiko logs in as ``admin+ct511w4098h`` (terminal o
 first SSID, then one virtual interface per further SSID and radio. RouterOS keeps every change
 at once, so ``set`` also saves (there is no separate save command). ``registration-table print``
 lists every client (MAC, last IP) RouterOS style; ``/export`` carries the AP's lab secrets.
+Upgrades as RouterOS does them by hand: ``/tool fetch url=http://HOST/routeros-V-ARCH.npk``
+puts the package in the files, the next ``/system reboot`` installs it; a package the lab does
+not hold fails as fetch does on an HTTP 404.
 """
 
 from __future__ import annotations
 
+from collector.lab import firmware
 from collector.lab.ssh import changes
 from collector.lab.ssh.dialect import Args, Command, Dialect, ErrorSite, ErrorStyle, Mode
 from collector.lab.ssh.engine import CliSession
@@ -158,6 +162,22 @@ def _reboot(ctx: CliSession, args: Args) -> None:
     ctx.ask("Reboot, yes? [y/N]: ", answer, echo=True)
 
 
+def _fetch(ctx: CliSession, args: Args) -> str:
+    url = args.str("url")
+    host = url.split("://", 1)[-1].split("/", 1)[0]
+    try:
+        firmware.stage(ctx.state, url)  # an .npk in the files is installed at the next boot
+    except firmware.UnknownImage:
+        return (
+            "      status: failed\n\n"
+            f'failure: closing connection: <404 Not Found "{firmware.image_name(url)}"> '
+            f"{host}:80 (4)\n"
+        )
+    return (
+        "      status: finished\n  downloaded: 12288KiB\n       total: 12288KiB\n    duration: 1s\n"
+    )
+
+
 def _identity_set(ctx: CliSession, args: Args) -> None:
     changes.set_hostname(ctx.state, args.str("name"))
     ctx.state.save()
@@ -181,6 +201,7 @@ _MAIN = (
     Command("/export", _export),
     Command("/export compact", _export),
     Command("/system reboot", _reboot),
+    Command("/tool fetch url=<url>", _fetch),
     Command("quit", lambda c, a: c.close()),
 )
 

@@ -8,12 +8,17 @@ fixed MBM``, ``hostapd_cli save_config`` (writes the file) and ``reboot`` need r
 Facts as on OpenWrt: ``ubus call system board`` (JSON: hostname, model, release), ``cat
 /proc/uptime``, ``iw dev`` (one Interface block per BSS), ``hostapd_cli -i IFACE all_sta`` (every
 station's MAC, then key=value lines). Secure BSSes carry the AP's lab RADIUS secret.
+Upgrades as on OpenWrt (root): ``wget -O /tmp/IMAGE http://HOST/IMAGE`` (an image the lab does
+not hold: wget's 404), then ``sysupgrade /tmp/IMAGE`` flashes it and reboots (the lab keeps the
+configuration, as plain sysupgrade does; it also takes ``-n`` but keeps it then too, where a
+real AP would come back with its configuration wiped: never pass ``-n`` to a configured AP).
 """
 
 from __future__ import annotations
 
 import hashlib
 
+from collector.lab import firmware
 from collector.lab.ssh import changes
 from collector.lab.ssh.dialect import Args, Command, Dialect, ErrorSite, ErrorStyle, Mode
 from collector.lab.ssh.engine import CliSession
@@ -197,6 +202,34 @@ def _reboot(ctx: CliSession, args: Args) -> str:
     return f"\nBroadcast message from root@{ctx.state.running.hostname}: system is rebooting\n"
 
 
+_DOWNLOADED = "downloaded:"  # DeviceState.extra key prefix: files wget put in /tmp
+
+
+def _wget(ctx: CliSession, args: Args) -> str:
+    path, url = args.str("path"), args.str("url")
+    name = firmware.image_name(url)
+    try:
+        firmware.version_of(ctx.state, url)
+    except firmware.UnknownImage:
+        return (
+            f"Downloading '{url}'\nConnecting to {url.split('://', 1)[-1].split('/', 1)[0]}\n"
+            "HTTP error 404\nwget: server returned error: HTTP/1.1 404 Not Found\n"
+        )
+    ctx.state.extra[_DOWNLOADED + path] = name
+    return f"Downloading '{url}'\nWriting to '{path}'\nDownload completed (12582912 bytes)\n"
+
+
+def _sysupgrade(ctx: CliSession, args: Args) -> str:
+    path = args.str("path")
+    name = ctx.state.extra.get(_DOWNLOADED + path)
+    if name is None:
+        return f"Image not found: {path}\nImage check failed.\n"
+    firmware.stage(ctx.state, name)
+    del ctx.state.extra[_DOWNLOADED + path]
+    ctx.reload()
+    return "Commencing upgrade. Closing all shell sessions.\n"
+
+
 _READ = (
     Command("uname -a", _uname),
     Command("uname", lambda c, a: "Linux\n"),
@@ -242,6 +275,9 @@ _ROOT = (
     Command("hostapd_cli save_config", _save),
     Command("iw dev <iface> set txpower fixed <mbm:int>", _txpower),
     Command("reboot", _reboot),
+    Command("wget -O <path> <url>", _wget),
+    Command("sysupgrade <path>", _sysupgrade),
+    Command("sysupgrade -n <path>", _sysupgrade),
 )
 
 
