@@ -32,15 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ENV = {
-    "PUBWIFI_SNMP_COMMUNITY": "bench-community",
-    "PUBWIFI_SNMP_V3_USER": "bench",
-    "PUBWIFI_SNMP_V3_AUTH_KEY": "bench-auth-key",
-    "PUBWIFI_SNMP_V3_PRIV_KEY": "bench-priv-key",
-    "PUBWIFI_SSH_USER": "bench",
-    "PUBWIFI_SSH_PASSWORD": "bench-ssh-password",
-}
-BIN = Path(sys.executable).with_name("pubwifi")
+from bench_ssh_sweep import BIN, ENV, start_lab
+
 TARGET_S = 300.0
 CHANGE = """\
 name: bench-txp13
@@ -71,25 +64,35 @@ def main() -> int:
     ssh_port, snmp_port = _free(socket.SOCK_STREAM), _free(socket.SOCK_DGRAM)
     inventory = work / "inventory.yaml"
     subprocess.run(
-        [str(BIN), "inventory", "generate", "--aps", str(args.aps), "--first-ip", "127.90.0.1",
-         "--ssh-port", str(ssh_port), "--snmp-port", str(snmp_port), "-o", str(inventory)],
-        check=True, env=env, capture_output=True,
-    )  # fmt: skip
-    lab = subprocess.Popen(
-        [str(BIN), "lab", "--inventory", str(inventory), "--ssh-port", str(ssh_port),
-         "--snmp-port", str(snmp_port)],
-        stdout=subprocess.PIPE, stderr=(work / "lab.log").open("w"), text=True, env=env,
-    )  # fmt: skip
+        [
+            str(BIN),
+            "inventory",
+            "generate",
+            "--aps",
+            str(args.aps),
+            "--first-ip",
+            "127.90.0.1",
+            "--ssh-port",
+            str(ssh_port),
+            "--snmp-port",
+            str(snmp_port),
+            "-o",
+            str(inventory),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    lab = start_lab(inventory, ssh_port, snmp_port, work / "lab.log", env)
     try:
-        assert lab.stdout is not None
-        for line in lab.stdout:
-            if '"lab": "ready"' in line:
-                break
         started = time.perf_counter()
         sweep = subprocess.run(
             [str(BIN), "ssh", "sweep", "--once", "--sink", "none", "--inventory", str(inventory)],
-            capture_output=True, text=True, env=env, check=True,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
         summary = json.loads(sweep.stdout.strip().splitlines()[-1])
         print(
             f"sweep (facts and backups for the plan): {summary['ok']} of {summary['aps']} APs "
@@ -99,10 +102,21 @@ def main() -> int:
         change.write_text(CHANGE)
         started = time.perf_counter()
         applied = subprocess.run(
-            [str(BIN), "provision", "apply", str(change), "--yes", "--inventory", str(inventory),
-             "--concurrency", str(args.concurrency)],
-            capture_output=True, text=True, env=env,
-        )  # fmt: skip
+            [
+                str(BIN),
+                "provision",
+                "apply",
+                str(change),
+                "--yes",
+                "--inventory",
+                str(inventory),
+                "--concurrency",
+                str(args.concurrency),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         wall = time.perf_counter() - started
         lines = applied.stdout.strip().splitlines()
         for line in lines[:-1]:
@@ -110,8 +124,10 @@ def main() -> int:
         report = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
         status = subprocess.run(
             [str(BIN), "provision", "status", report.get("campaign", "?"), "--json"],
-            capture_output=True, text=True, env=env,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         counts = json.loads(status.stdout)["counts"] if status.returncode == 0 else {}
         shown = {state: n for state, n in counts.items() if n}
         print(f"campaign {report.get('campaign')}: {report.get('state')}; APs by state {shown}")

@@ -53,12 +53,26 @@ def _cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _start_lab(inventory: Path, port: int, log: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+def start_lab(
+    inventory: Path, ssh_port: int, snmp_port: int, log: Path, env: dict[str, str]
+) -> subprocess.Popen[str]:
+    """``pubwifi lab`` for ``inventory`` on the given ports, once it says it is ready."""
     lab = subprocess.Popen(
-        [str(BIN), "lab", "--inventory", str(inventory), "--ssh-port", str(port),
-         "--snmp-port", str(port)],
-        stdout=subprocess.PIPE, stderr=log.open("w"), text=True, env=env,
-    )  # fmt: skip
+        [
+            str(BIN),
+            "lab",
+            "--inventory",
+            str(inventory),
+            "--ssh-port",
+            str(ssh_port),
+            "--snmp-port",
+            str(snmp_port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=log.open("w"),
+        text=True,
+        env=env,
+    )
     assert lab.stdout is not None
     for line in lab.stdout:
         if '"lab": "ready"' in line:
@@ -69,8 +83,18 @@ def _start_lab(inventory: Path, port: int, log: Path, env: dict[str, str]) -> su
 def _ours(
     inventory: Path, data: Path, concurrency: int, env: dict[str, str], lab: int
 ) -> dict[str, float]:
-    argv = [str(BIN), "ssh", "sweep", "--once", "--inventory", str(inventory), "--sink", "none",
-            "--concurrency", str(concurrency)]  # fmt: skip
+    argv = [
+        str(BIN),
+        "ssh",
+        "sweep",
+        "--once",
+        "--inventory",
+        str(inventory),
+        "--sink",
+        "none",
+        "--concurrency",
+        str(concurrency),
+    ]
     lab_before = _cpu_of(lab)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -183,11 +207,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     port = 20000 + os.getpid() % 20000
     inventory = work / "inventory.yaml"
     subprocess.run(
-        [str(BIN), "inventory", "generate", "--aps", str(args.aps), "--first-ip", "127.80.0.1",
-         "--ssh-port", str(port), "--snmp-port", str(port), "-o", str(inventory)],
-        check=True, env=env, capture_output=True,
-    )  # fmt: skip
-    lab = _start_lab(inventory, port, work / "lab.log", env)
+        [
+            str(BIN),
+            "inventory",
+            "generate",
+            "--aps",
+            str(args.aps),
+            "--first-ip",
+            "127.80.0.1",
+            "--ssh-port",
+            str(port),
+            "--snmp-port",
+            str(port),
+            "-o",
+            str(inventory),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    lab = start_lab(inventory, port, port, work / "lab.log", env)
     try:
         print(f"lab: {args.aps} APs on tcp {port} (pid {lab.pid}); {os.cpu_count()} CPUs shared")
         ours = _ours(inventory, work / "data", args.concurrency, env, lab.pid)

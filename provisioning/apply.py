@@ -148,6 +148,7 @@ class Applier:
                 )
             self._audit("ignore-window", campaign_id)
             change = dataclasses.replace(change, window=None)
+        report = RunReport(campaign_id, cs.RUNNING)
         self._lease(campaign_id)
         try:
             resumed = campaign.state in (cs.RUNNING, cs.HALTED)
@@ -164,7 +165,6 @@ class Applier:
                     self.store.advance(campaign_id, ap_id, cs.RESTORED)
             if resumed:
                 self._audit("resume", campaign_id, detail={"wave": campaign.current_wave})
-            report = RunReport(campaign_id, cs.RUNNING)
             first = campaign.current_wave
             for index in range(first, len(campaign.waves)):
                 self.store.set_wave(campaign_id, index)
@@ -196,9 +196,9 @@ class Applier:
             report.state = final.state
             return report
         finally:
-            report_seconds = time.monotonic() - started
+            report.seconds = time.monotonic() - started
             self.store.release_runner(campaign_id, os.getpid(), socket.gethostname())
-            log.info("campaign %s: ran %.1f s", campaign_id, report_seconds)
+            log.info("campaign %s: ran %.1f s", campaign_id, report.seconds)
 
     def _lease(self, campaign_id: str) -> None:
         if not self.store.acquire_runner(campaign_id, os.getpid(), socket.gethostname()):
@@ -255,8 +255,13 @@ class Applier:
         wrong = self._snmp(campaign_id, change, [ap for ap in checked if ap in answering])
         for ap_id in checked:
             if ap_id not in answering and self.snmp_verify is not None and change.verify.snmp:
-                self._audit("verify", campaign_id, ap_id, result="ssh-only",
-                            detail={"snmp": "no answer before the change either"})  # fmt: skip
+                self._audit(
+                    "verify",
+                    campaign_id,
+                    ap_id,
+                    result="ssh-only",
+                    detail={"snmp": "no answer before the change either"},
+                )
         for ap_id, (state, error, config) in zip(todo, outcomes, strict=True):
             if state == _CLI_VERIFIED:
                 state, error, config = self._finish(campaign_id, change, ap_id, wrong, config)
@@ -371,7 +376,7 @@ class Applier:
     def _read(self, cli: Any, profile: SshProfile, ap: AccessPoint) -> tuple[ApFacts, str]:
         outputs: dict[str, str] = {}
         config = read_device(cli, profile, outputs)
-        command = refused(outputs, config)
+        command = refused(profile, outputs, config)
         if command is not None:
             raise SessionError("cli_error", f"the CLI refused {command!r}")
         facts = parse_facts(profile, outputs)

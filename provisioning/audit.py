@@ -361,9 +361,17 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
     if not isinstance(fields, dict) or set(fields) != KEYS:
         return None
     shapes = {
-        "seq": int, "at": int | float, "actor": str, "action": str, "campaign": str | None,
-        "ap": str | None, "result": str, "detail": dict, "prev": str, "hash": str,
-    }  # fmt: skip
+        "seq": int,
+        "at": int | float,
+        "actor": str,
+        "action": str,
+        "campaign": str | None,
+        "ap": str | None,
+        "result": str,
+        "detail": dict,
+        "prev": str,
+        "hash": str,
+    }
     if isinstance(fields["seq"], bool) or any(
         not isinstance(fields[key], kind) for key, kind in shapes.items()
     ):

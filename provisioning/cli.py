@@ -359,9 +359,6 @@ def _change_of(campaign: Campaign) -> Change:
 def _applier(args: argparse.Namespace, store: CampaignStore, audit: Any) -> Applier:
     from collector.inventory.load import load_inventory
     from collector.settings import load_settings
-    from collector.ssh.knownhosts import KnownHosts
-    from collector.ssh.mask import MaskKey
-    from collector.ssh.profile import load_ssh_profiles
     from collector.ssh.sweep import ApCollector
     from provisioning.apply import Applier
     from provisioning.snmpcheck import snmp_problems
@@ -369,12 +366,7 @@ def _applier(args: argparse.Namespace, store: CampaignStore, audit: Any) -> Appl
     settings = load_settings()
     data_dir = Path(settings.data_dir).resolve()
     inventory = load_inventory(args.inventory or settings.inventory)
-    collector = ApCollector(
-        load_ssh_profiles(),
-        KnownHosts.in_data_dir(data_dir),
-        MaskKey.load_or_create(data_dir / "ssh" / "mask.key"),
-        deadline_s=settings.ssh_timeout_s,
-    )
+    collector = ApCollector.in_data_dir(data_dir, settings.ssh_timeout_s)
     return Applier(
         inventory=inventory,
         data_dir=data_dir,

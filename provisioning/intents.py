@@ -41,21 +41,12 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from collector.ssh.facts import ApFacts, RadioFacts
+from collector.wifi import CHANNELS, SSID_MAX_LEN, TX_POWER_DBM, VLANS, frequency_mhz
 from provisioning.variables import ENV, VarError, render_value
 
 if TYPE_CHECKING:
     from provisioning.change import Change
 
-# Copied from collector/lab/ssh/changes.py (what the lab devices accept): the product must not
-# import the lab. Keep the two in step.
-CHANNELS: dict[str, frozenset[int]] = {
-    "2.4GHz": frozenset(range(1, 14)),
-    "5GHz": frozenset((*range(36, 65, 4), *range(100, 145, 4), *range(149, 166, 4))),
-    "6GHz": frozenset(range(1, 234, 4)),
-}
-TX_POWER_DBM = range(1, 31)
-VLANS = range(1, 4095)
-SSID_MAX_LEN = 32
 KINDS = ("channel_plan", "tx_power", "ssid", "vlan", "hostname", "raw", "firmware")
 TEMPLATES = Path(__file__).parent / "templates"
 _HOSTNAME = re.compile(r"[A-Za-z0-9_.-]{1,63}")
@@ -451,12 +442,6 @@ def _ifaces_of_ssid(platform: str, facts: ApFacts, ssid: str) -> list[str]:
     return [f"wlan{r}" if s == 0 else f"wlan{r}-{s}" for r in indexes]
 
 
-def _frequency_mhz(band: str, channel: int) -> int:
-    if band == "2.4GHz":
-        return 2484 if channel == 14 else 2407 + 5 * channel
-    return (5950 if band == "6GHz" else 5000) + 5 * channel
-
-
 def context(
     kind: str,
     platform: str,
@@ -483,7 +468,7 @@ def context(
             channel = int(new["channel"])
             ctx.update(
                 channel=channel,
-                frequency_mhz=_frequency_mhz(radio.band, channel),
+                frequency_mhz=frequency_mhz(radio.band, channel),
                 tx_power=int(power) if power is not None else None,
             )
         else:

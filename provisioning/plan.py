@@ -320,9 +320,19 @@ def _plan_ap(change: Change, ap: AccessPoint, sources: _Sources, now: float) -> 
         if facts is not None:  # without facts, no_facts already says why
             flags.add("unrenderable")
         return ApPlan(
-            ap.id, ap.platform, (), (), (), {}, wanted, Expectation(), "", frozenset(flags),
-            (str(why),), backup_commit=version.commit if version else None,
-        )  # fmt: skip
+            ap.id,
+            ap.platform,
+            (),
+            (),
+            (),
+            {},
+            wanted,
+            Expectation(),
+            "",
+            frozenset(flags),
+            (str(why),),
+            backup_commit=version.commit if version else None,
+        )
     if intents.state_of(rendered.current) == rendered.target and change.kind != "raw":
         flags.add("no_change")
     diff, problems = "", []

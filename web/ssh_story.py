@@ -27,10 +27,6 @@ class SshStory:
     host_key: ChangedKey | None = None
     error: str | None = None
 
-    @property
-    def empty(self) -> bool:
-        return self.facts is None and self.attempt is None and not self.versions
-
 
 def ssh_story(data_dir: Path, ap_id: str, address: str, port: int) -> SshStory:
     story = SshStory()

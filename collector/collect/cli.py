@@ -180,8 +180,6 @@ def _ssh_schedule(
     from collector.ssh.cli import check_ssh_secrets
     from collector.ssh.configrepo import ConfigRepo
     from collector.ssh.factstore import FactStore
-    from collector.ssh.knownhosts import KnownHosts
-    from collector.ssh.mask import MaskKey
     from collector.ssh.profile import load_ssh_profiles
     from collector.ssh.schedule import SshSchedule
     from collector.ssh.sweep import ApCollector, SweepRecorder, select
@@ -199,13 +197,7 @@ def _ssh_schedule(
         hint = Problem("--no-ssh", 0, "or collect over SNMP only with --no-ssh")
         raise InputError([*error.problems, hint]) from None
     data_dir = Path(settings.data_dir).resolve()
-    known_hosts = KnownHosts.in_data_dir(data_dir)
-    collector = ApCollector(
-        profiles,
-        known_hosts,
-        MaskKey.load_or_create(data_dir / "ssh" / "mask.key"),
-        deadline_s=settings.ssh_timeout_s,
-    )
+    collector = ApCollector.in_data_dir(data_dir, settings.ssh_timeout_s, profiles)
     facts = FactStore.in_data_dir(data_dir)
     repo = ConfigRepo.open(data_dir / "configs")
 

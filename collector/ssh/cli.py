@@ -94,8 +94,6 @@ def run_sweep(args: argparse.Namespace) -> int:
     from collector.settings import load_settings
     from collector.ssh.configrepo import ConfigRepo
     from collector.ssh.factstore import FactStore
-    from collector.ssh.knownhosts import KnownHosts
-    from collector.ssh.mask import MaskKey
     from collector.ssh.profile import load_ssh_profiles
     from collector.ssh.sweep import ApCollector, SweepRecorder, select, sweep_once
 
@@ -106,13 +104,8 @@ def run_sweep(args: argparse.Namespace) -> int:
     aps = select(args.shard.select(inventory), profiles)
     check_ssh_secrets(inventory, aps)
     data_dir = Path(settings.data_dir).resolve()
-    known_hosts = KnownHosts.in_data_dir(data_dir)
-    collector = ApCollector(
-        profiles,
-        known_hosts,
-        MaskKey.load_or_create(data_dir / "ssh" / "mask.key"),
-        deadline_s=args.timeout or settings.ssh_timeout_s,
-    )
+    collector = ApCollector.in_data_dir(data_dir, args.timeout or settings.ssh_timeout_s, profiles)
+    known_hosts = collector.known_hosts
     facts = FactStore.in_data_dir(data_dir)
     repo = ConfigRepo.open(data_dir / "configs")
     pipeline = None

@@ -412,9 +412,18 @@ class ConfigRepo:
         """(ap_id, entry) for each AP file each commit touched, newest commit first."""
         fmt = f"%x01%H %ct %(trailers:key={SOURCE_TRAILER},valueonly,separator=%x2C)"
         out = self._git(
-            "log", "-z", "--raw", "--no-abbrev", "--no-renames", "--root", f"--format={fmt}",
-            *options, head, "--", path,
-        )  # fmt: skip
+            "log",
+            "-z",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            "--root",
+            f"--format={fmt}",
+            *options,
+            head,
+            "--",
+            path,
+        )
         for chunk in out.split("\x01")[1:]:
             header, _, raw = chunk.partition("\0")
             commit, when, source = [*header.split(" ", 2), ""][:3]

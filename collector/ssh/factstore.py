@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -162,11 +161,6 @@ class FactStore:
             row = self._db.execute("SELECT * FROM facts WHERE ap_id = ?", (ap_id,)).fetchone()
         return _stored(row) if row is not None else None
 
-    def all(self) -> Iterator[StoredFacts]:
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM facts ORDER BY ap_id").fetchall()
-        return (_stored(row) for row in rows)
-
     def changes(self, ap_id: str | None = None) -> list[FactChange]:
         query = "SELECT * FROM fact_changes"
         params: tuple[str, ...] = ()
@@ -181,11 +175,6 @@ class FactStore:
         with self._lock:
             row = self._db.execute("SELECT * FROM attempts WHERE ap_id = ?", (ap_id,)).fetchone()
         return Attempt(row[0], row[1], bool(row[2]), row[3], row[4]) if row else None
-
-    def attempts(self) -> Iterable[Attempt]:
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM attempts").fetchall()
-        return [Attempt(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
 
 
 def _stored(row: tuple[object, ...]) -> StoredFacts:

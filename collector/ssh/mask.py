@@ -39,7 +39,7 @@ import ipaddress
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -388,8 +388,3 @@ def mask_output(platform: str, text: str, key: MaskKey) -> str:
     text = mask_config(platform, text, key)
     text = _replace(text, _ipv6_spans(text, key))
     return _sub(IPV4_RE, text, lambda m: key.token(m.group(0)))
-
-
-def rule_names(platform: str) -> Sequence[str]:
-    """The names of the rules ``platform`` gets (for docs and tests)."""
-    return [rule.name for rule in RULES.get(platform, GENERIC).rules]

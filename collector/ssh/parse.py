@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from collector.ssh.facts import ApFacts, RadioFacts, SsidFacts
 from collector.ssh.profile import CommandParse, SshProfile
+from collector.wifi import band_from_mhz, channel_from_mhz
 
 Row = dict[str, str | list[str]]
 
@@ -82,22 +83,6 @@ def band_from_text(text: str) -> str | None:
     if "5ghz" in t or t.startswith(("5g", "a-channel")):
         return "5GHz"
     return None
-
-
-def band_from_mhz(mhz: int) -> str | None:
-    if 2400 <= mhz < 2500:
-        return "2.4GHz"
-    if 5925 <= mhz < 7200:
-        return "6GHz"
-    if 5150 <= mhz < 5925:
-        return "5GHz"
-    return None
-
-
-def channel_from_mhz(band: str, mhz: int) -> int:
-    if band == "2.4GHz":
-        return 14 if mhz == 2484 else (mhz - 2407) // 5
-    return (mhz - (5950 if band == "6GHz" else 5000)) // 5
 
 
 def _int(value: str | list[str] | None) -> int | None:

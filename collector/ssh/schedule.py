@@ -110,11 +110,6 @@ class SshSchedule:
             summary.commit or "-",
         )
 
-    @property
-    def in_flight(self) -> int:
-        with self._lock:
-            return sum(self._in_flight.values())
-
     def close(self) -> None:
         """Stop starting sessions, let running ones end (each within its deadline), and record
         them; an unfinished sweep's facts and points are kept, its configs wait for the next."""

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import paramiko
@@ -43,17 +43,6 @@ from collector.inventory.model import KnownHostsPolicy
 from collector.secrets import Secret
 from collector.ssh.knownhosts import KnownHosts, Verdict, host_entry
 
-
-class SessionError(Exception):
-    """One AP's session failed; ``reason`` is the metric label (a closed set, see REASONS)."""
-
-    def __init__(self, reason: str, detail: str, *, before_ssh: bool = False) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
-        self.before_ssh = before_ssh  # failed before the SSH handshake: safe to try again
-
-
 REASONS = (
     "host_key_changed",
     "host_key_unknown",
@@ -65,6 +54,18 @@ REASONS = (
     "parse_failed",
     "secret_unset",
 )  # the recorder adds config_refused and config_not_committed (backups, not sessions)
+
+
+class SessionError(Exception):
+    """One AP's session failed; ``reason`` is the metric label (a closed set, see REASONS)."""
+
+    def __init__(self, reason: str, detail: str, *, before_ssh: bool = False) -> None:
+        if reason not in REASONS:  # a metric label: the set stays closed
+            raise ValueError(f"unknown SSH failure reason {reason!r}")
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+        self.before_ssh = before_ssh  # failed before the SSH handshake: safe to try again
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +143,6 @@ class Watchdog:
         self._wake = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="ssh-watchdog", daemon=True)
         self._thread.start()
-        self.fired = 0
 
     def arm(self, deadline: float, action: Callable[[], None]) -> int:
         with self._wake:
@@ -169,7 +169,6 @@ class Watchdog:
                 if ticket in self._cancelled:
                     self._cancelled.discard(ticket)
                     continue
-                self.fired += 1
             with contextlib.suppress(Exception):  # closing a dead transport may raise anything
                 action()
 
@@ -182,8 +181,6 @@ class CliSession:
     deadline: float  # time.monotonic()
     prompt: str = ""  # regex: the device's prompt at the very end of what was read
     commands: int = 0
-    output_bytes: int = 0
-    timings: list[tuple[str, float]] = field(default_factory=list)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -192,7 +189,6 @@ class CliSession:
         left = self.remaining()
         if left <= 0.2:
             raise SessionError("timeout", f"deadline passed before {command!r}")
-        started = time.monotonic()
         try:
             output = self.connection.send_command(
                 command,
@@ -208,10 +204,7 @@ class CliSession:
             reason = "timeout" if self.remaining() <= 0 else "ssh_error"
             raise SessionError(reason, f"{command!r}: {_first_line(error)}") from None
         self.commands += 1
-        text = output if isinstance(output, str) else str(output)
-        self.output_bytes += len(text)
-        self.timings.append((command, time.monotonic() - started))
-        return text
+        return output if isinstance(output, str) else str(output)
 
     def configure(self, commands: Sequence[str], *, config_mode: bool) -> str:
         """Push ``commands`` (inside netmiko's config mode when ``config_mode``: IOS/Instant

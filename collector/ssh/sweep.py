@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
 import threading
 import time
 from collections import Counter
@@ -41,7 +40,7 @@ from collector.ssh.factstore import FactStore
 from collector.ssh.knownhosts import KnownHosts
 from collector.ssh.mask import MaskKey, mask_config, mask_output
 from collector.ssh.parse import FactsParseError, parse_facts
-from collector.ssh.profile import SshProfile
+from collector.ssh.profile import SshProfile, load_ssh_profiles
 from collector.ssh.session import (
     CliSession,
     SessionError,
@@ -53,13 +52,6 @@ from collector.ssh.session import (
 
 log = logging.getLogger(__name__)
 
-#: What a CLI prints when it refuses a command, in the platforms' own words.
-CLI_ERROR = re.compile(
-    r"^\s*(% ?(Invalid|Incomplete|Ambiguous|Unknown|Unrecognized)\b|invalid command|"
-    r"bad command name|syntax error|expected end of command|.*: command not found|"
-    r"Failed to connect to hostapd|Permission denied)",
-    re.IGNORECASE | re.MULTILINE,
-)
 MAX_FOLLOW_UPS = 16
 COMMIT_WAIT_S = 120.0  # how long a sweep's commit waits for another writer to finish
 
@@ -113,10 +105,11 @@ def read_device(cli: CliSession, profile: SshProfile, outputs: dict[str, str]) -
     return config
 
 
-def refused(outputs: Mapping[str, str], config: str) -> str | None:
-    """The first command whose output is the CLI refusing it, or None."""
+def refused(profile: SshProfile, outputs: Mapping[str, str], config: str) -> str | None:
+    """The first command whose output is the CLI refusing it (the platform's own error
+    wording, from its profile's ``errors``), or None."""
     for command, text in (*outputs.items(), ("running-config", config)):
-        if CLI_ERROR.search(text):
+        if any(pattern.search(text) for pattern in profile.errors):
             return command
     return None
 
@@ -132,6 +125,18 @@ class ApCollector:
     logins: Logins = field(default_factory=Logins)
     watchdog: Watchdog = field(default_factory=Watchdog)
     port_override: int | None = None
+
+    @classmethod
+    def in_data_dir(
+        cls, data_dir: Path, deadline_s: float, profiles: Mapping[str, SshProfile] | None = None
+    ) -> ApCollector:
+        """The collector a command uses: the data dir's host keys and masking key."""
+        return cls(
+            profiles if profiles is not None else load_ssh_profiles(),
+            KnownHosts.in_data_dir(data_dir),
+            MaskKey.load_or_create(data_dir / "ssh" / "mask.key"),
+            deadline_s=deadline_s,
+        )
 
     def target(self, ap: AccessPoint) -> SshTarget:
         profile = self.profiles[ap.platform]
@@ -186,7 +191,7 @@ class ApCollector:
         started: float,
         seconds: float,
     ) -> ApOutcome:
-        command = refused(outputs, config)
+        command = refused(profile, outputs, config)
         if command is not None:
             return ApOutcome(
                 ap,
@@ -362,6 +367,8 @@ class SweepRecorder:
                     message=f"sweep: {changed} of {len(configs)} configs changed",
                 )
                 summary.configs_changed = changed
+                if summary.commit is not None:
+                    self.repo.maintain()  # git gc --auto: packs once loose objects pile up
                 return
             except ConfigRepoBusy:
                 self.repo.close()

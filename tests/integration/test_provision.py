@@ -8,14 +8,12 @@ lab AP receives; ``pubwifi provision`` runs as a child process, as an engineer r
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import os
 import signal
 import socket
 import subprocess
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,16 +23,13 @@ from typing import Any
 
 import pytest
 import yaml
+from inproclab import running_lab
 from labproc import LAB_ENV, PUBWIFI, Role, build_inventory, free_port
 
 from collector.inventory.load import load_inventory
-from collector.lab.faults import FaultPlan, FaultRule
+from collector.lab.faults import FaultRule
 from collector.lab.fleet import Fleet
-from collector.lab.snmp import SnmpAgent
 from collector.lab.ssh import changes
-from collector.lab.ssh.device import SshCredentials
-from collector.lab.ssh.server import LabSshServer
-from collector.secrets import Secret
 from provisioning.campaigns import CampaignStore
 
 pytestmark = pytest.mark.integration
@@ -87,14 +82,6 @@ def _start_lab(tmp: Path, count: int, faults: list[FaultRule] | None = None) -> 
     )
     inventory = load_inventory(built.path)
     ids = [ap.id for ap in inventory.aps]
-    fleet = Fleet(
-        inventory,
-        seed=1,
-        faults=FaultPlan(faults or []),
-        environ=LAB_ENV,
-        ssh_port=port,
-        snmp_port=snmp_port,
-    )
     counted: Counter[str] = Counter()
     original = changes.set_channel
 
@@ -105,29 +92,18 @@ def _start_lab(tmp: Path, count: int, faults: list[FaultRule] | None = None) -> 
             counted[state.ap_id] += 1
 
     changes.set_channel = counting  # type: ignore[assignment]
-    loop = asyncio.new_event_loop()
-    password = Secret(LAB_ENV["PUBWIFI_SSH_PASSWORD"])
-    credentials = SshCredentials(LAB_ENV["PUBWIFI_SSH_USER"], password)
-    server = LabSshServer(fleet.resolve_ssh, seed=1, credentials=credentials, port=port)
-    agent = SnmpAgent(fleet.resolve_snmp, port=snmp_port)
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=10)
-    asyncio.run_coroutine_threadsafe(agent.start(), loop).result(timeout=10)
-    lab = ProvLab(built.path, fleet, ids, tmp / "data", tmp, counted)
     try:
-        sweep = lab.pubwifi(
-            "ssh", "sweep", "--once", "--sink", "none", "--inventory", str(built.path)
-        )
-        assert sweep.returncode == 0, sweep.stderr[-2000:]
-        yield lab
+        with running_lab(
+            inventory, ssh_port=port, snmp_port=snmp_port, faults=faults or []
+        ) as running:
+            lab = ProvLab(built.path, running.fleet, ids, tmp / "data", tmp, counted)
+            sweep = lab.pubwifi(
+                "ssh", "sweep", "--once", "--sink", "none", "--inventory", str(built.path)
+            )
+            assert sweep.returncode == 0, sweep.stderr[-2000:]
+            yield lab
     finally:
         changes.set_channel = original  # type: ignore[assignment]
-        agent.close()
-        asyncio.run_coroutine_threadsafe(server.close(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.fixture()
@@ -164,6 +140,9 @@ def test_a_change_lands_on_every_platform_and_snmp_shows_it(lab: ProvLab) -> Non
     done = lab.pubwifi("provision", "apply", str(path), "--yes", "--inventory", str(lab.inventory))
     assert done.returncode == 0, done.stdout + done.stderr
     campaign = _campaign_of(done.stdout)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["state"] == "completed" and report["seconds"] > 0
+    assert sum(w["verified"] for w in report["waves"]) >= 1
     status = _status(lab, campaign)
     assert status["state"] == "completed"
     assert {ap["state"] for ap in status["aps"]} <= {"verified", "skipped"}
@@ -270,8 +249,17 @@ def test_kill_9_mid_wave_then_resume_changes_every_ap_exactly_once(tmp_path: Pat
             waves={"canary": 2, "then": [100]},
             verify={"within_s": 3, "snmp": True, "cli": True},
         )
-        argv = [PUBWIFI, "provision", "apply", str(path), "--yes", "--concurrency", "1",
-                "--inventory", str(lab.inventory)]  # fmt: skip
+        argv = [
+            PUBWIFI,
+            "provision",
+            "apply",
+            str(path),
+            "--yes",
+            "--concurrency",
+            "1",
+            "--inventory",
+            str(lab.inventory),
+        ]
         log = (lab.tmp / "apply.log").open("w")
         child = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=lab.env())
         deadline = time.monotonic() + 120

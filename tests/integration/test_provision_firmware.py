@@ -10,13 +10,11 @@ each lab AP's state; ``pubwifi`` runs as a child process, as an engineer runs it
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import os
 import socket
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,16 +22,12 @@ from typing import Any
 
 import pytest
 import yaml
+from inproclab import running_lab
 from labproc import LAB_ENV, PUBWIFI, Role, build_inventory, free_port
 
 from collector.inventory.load import load_inventory
 from collector.inventory.model import Inventory
-from collector.lab.faults import FaultPlan
 from collector.lab.fleet import Fleet
-from collector.lab.snmp import SnmpAgent
-from collector.lab.ssh.device import SshCredentials
-from collector.lab.ssh.server import LabSshServer
-from collector.secrets import Secret
 from collector.ssh.factstore import FactStore
 from provisioning.intents import Expectation
 from provisioning.snmpcheck import snmp_problems
@@ -157,34 +151,10 @@ def lab(tmp_path: Path) -> Iterator[FwLab]:
     )
     inventory = load_inventory(built.path)
     ids = [ap.id for ap in inventory.aps]
-    fleet = Fleet(
-        inventory,
-        seed=1,
-        faults=FaultPlan([]),
-        environ=LAB_ENV,
-        ssh_port=port,
-        snmp_port=snmp_port,
-    )
-    loop = asyncio.new_event_loop()
-    credentials = SshCredentials(
-        LAB_ENV["PUBWIFI_SSH_USER"], Secret(LAB_ENV["PUBWIFI_SSH_PASSWORD"])
-    )
-    server = LabSshServer(fleet.resolve_ssh, seed=1, credentials=credentials, port=port)
-    agent = SnmpAgent(fleet.resolve_snmp, port=snmp_port)
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=10)
-    asyncio.run_coroutine_threadsafe(agent.start(), loop).result(timeout=10)
-    lab = FwLab(built.path, inventory, fleet, ids, tmp_path / "data", tmp_path)
-    try:
+    with running_lab(inventory, ssh_port=port, snmp_port=snmp_port) as running:
+        lab = FwLab(built.path, inventory, running.fleet, ids, tmp_path / "data", tmp_path)
         assert lab.ssh_firmware() == {ap: OLD[lab.platform(ap)] for ap in ids}
         yield lab
-    finally:
-        agent.close()
-        asyncio.run_coroutine_threadsafe(server.close(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 def test_an_upgrade_lands_on_every_platform_then_rolls_back(lab: FwLab) -> None:

@@ -11,13 +11,12 @@ privacy (no client MAC the lab printed is anywhere in what pubwifi wrote).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -28,20 +27,19 @@ from typing import Any
 
 import pytest
 import yaml
+from inproclab import running_lab
 from labproc import LAB_ENV, PUBWIFI, Role, build_inventory, free_port
 from prometheus_client import CollectorRegistry
 from servers import Server, create_database, influxd
 
 from collector.inventory.load import load_inventory
 from collector.inventory.model import KnownHostsPolicy
-from collector.lab.faults import FaultPlan, FaultRule
+from collector.lab.faults import FaultRule
 from collector.lab.fleet import Fleet
-from collector.lab.ssh.device import SshCredentials
 from collector.lab.ssh.hostkeys import public_key_openssh
 from collector.lab.ssh.labsecrets import lab_secrets
 from collector.lab.ssh.server import LabSshServer
 from collector.metrics import CollectorMetrics
-from collector.secrets import Secret
 from collector.ssh.configrepo import ConfigRepo
 from collector.ssh.factstore import FactStore
 from collector.ssh.knownhosts import KnownHosts, host_entry
@@ -117,9 +115,10 @@ def influx(tmp_path_factory: pytest.TempPathFactory, need_binaries: Any) -> Iter
 
 
 def _lab(tmp: Path, influx: Server, policy: str = "accept-new") -> Iterator[SshLab]:
-    port = free_port(__import__("socket").SOCK_STREAM)
-    built = build_inventory(tmp / "inventory.yaml", ROLES, snmp_port=port, ssh_port=port,
-                            first_ip="127.62.0.1")  # fmt: skip
+    port = free_port(socket.SOCK_STREAM)
+    built = build_inventory(
+        tmp / "inventory.yaml", ROLES, snmp_port=port, ssh_port=port, first_ip="127.62.0.1"
+    )
     document = yaml.safe_load(built.path.read_text())
     document["auths"]["ssh"]["city-ssh"]["known_hosts"] = policy
     built.path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
@@ -128,41 +127,23 @@ def _lab(tmp: Path, influx: Server, policy: str = "accept-new") -> Iterator[SshL
     rules = [FaultRule(kind=kind, ap=ids[role]) for role, kind in FAULTS.items()]  # type: ignore[arg-type]
     # The lab's clock at 13:00 KST (lunchtime: many clients associated), whatever time it is.
     offset = _offset_to_kst_hour(13)
-    clock = lambda: time.time() + offset  # noqa: E731
-    fleet = Fleet(
-        inventory, seed=1, faults=FaultPlan(rules), environ=LAB_ENV, clock=clock, ssh_port=port
-    )
-    loop = asyncio.new_event_loop()
-    password = Secret(LAB_ENV["PUBWIFI_SSH_PASSWORD"])
-    credentials = SshCredentials(LAB_ENV["PUBWIFI_SSH_USER"], password)
-    server = LabSshServer(
-        fleet.resolve_ssh,
-        seed=1,
-        credentials=credentials,
-        port=port,
-        login_timeout=20,
-        clock=clock,
+    with running_lab(
+        inventory,
+        ssh_port=port,
+        faults=rules,
+        clock=lambda: time.time() + offset,
         record_client_ids=True,
-    )
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=10)
-    try:
+    ) as running:
         yield SshLab(
             built.path,
-            fleet,
-            server,
+            running.fleet,
+            running.server,
             ids,
             {role: ap.address for role, ap in built.aps.items()},
             port,
             tmp / "data",
             influx,
         )
-    finally:
-        asyncio.run_coroutine_threadsafe(server.close(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 def _offset_to_kst_hour(hour: int) -> float:
@@ -327,14 +308,32 @@ def test_openssh_checks_the_same_known_hosts_file(lab: SshLab, tmp_path: Path) -
         )
         return subprocess.run(
             [
-                "ssh", "-F", "/dev/null", "-p", str(lab.port),
-                "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={known}",
-                "-o", "GlobalKnownHostsFile=/dev/null", "-o", "PreferredAuthentications=password",
-                "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=5",
-                f"{LAB_ENV['PUBWIFI_SSH_USER']}@{lab.addresses[role]}", "/system identity print",
+                "ssh",
+                "-F",
+                "/dev/null",
+                "-p",
+                str(lab.port),
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                f"UserKnownHostsFile={known}",
+                "-o",
+                "GlobalKnownHostsFile=/dev/null",
+                "-o",
+                "PreferredAuthentications=password",
+                "-o",
+                "NumberOfPasswordPrompts=1",
+                "-o",
+                "ConnectTimeout=5",
+                f"{LAB_ENV['PUBWIFI_SSH_USER']}@{lab.addresses[role]}",
+                "/system identity print",
             ],
-            capture_output=True, text=True, timeout=30, env=env, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
 
     good = openssh("mikrotik")
     assert good.returncode == 0, good.stderr

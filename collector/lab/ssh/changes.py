@@ -7,15 +7,7 @@ that a dialect words in its own style. Nothing here knows about prompts or vendo
 from __future__ import annotations
 
 from collector.lab.state import DeviceState, Radio, Ssid
-
-CHANNELS: dict[str, frozenset[int]] = {
-    "2.4GHz": frozenset(range(1, 14)),
-    "5GHz": frozenset((*range(36, 65, 4), *range(100, 145, 4), *range(149, 166, 4))),
-    "6GHz": frozenset(range(1, 234, 4)),
-}
-TX_POWER_DBM = range(1, 31)
-VLANS = range(1, 4095)
-SSID_MAX_LEN = 32
+from collector.wifi import CHANNELS, SSID_MAX_LEN, TX_POWER_DBM, VLANS
 
 
 class ChangeRejected(ValueError):

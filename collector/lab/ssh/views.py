@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from collector import wifi
 from collector.lab.state import DeviceState, Radio
 
 
@@ -25,19 +26,7 @@ def uptime_words(state: DeviceState, now: float) -> str:
 
 
 def frequency_mhz(radio: Radio) -> int:
-    if radio.band == "2.4GHz":
-        return 2484 if radio.channel == 14 else 2407 + 5 * radio.channel
-    if radio.band == "6GHz":
-        return 5950 + 5 * radio.channel
-    return 5000 + 5 * radio.channel
-
-
-def channel_from_mhz(band: str, mhz: int) -> int:
-    if band == "2.4GHz":
-        return (mhz - 2407) // 5
-    if band == "6GHz":
-        return (mhz - 5950) // 5
-    return (mhz - 5000) // 5
+    return wifi.frequency_mhz(radio.band, radio.channel)
 
 
 def band_short(band: str) -> str:

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from collector.lab.ssh.changes import CHANNELS
 from collector.lab.ssh.device import SshCredentials
 from collector.lab.ssh.dialects import DIALECTS, NETMIKO_DEVICE_TYPES, dialect_for
 from collector.lab.ssh.engine import CliSession
@@ -15,6 +14,7 @@ from collector.lab.ssh.patterns import tokenize
 from collector.lab.ssh.samples import sample_state
 from collector.lab.ssh.terminal import LineDiscipline
 from collector.secrets import UnsetSecretError
+from collector.wifi import CHANNELS
 
 NOW = 1_700_090_061.0
 

@@ -18,8 +18,9 @@ from collector.lab.ssh.dialect import Args, Command, Dialect, ErrorSite, ErrorSt
 from collector.lab.ssh.engine import CliSession
 from collector.lab.ssh.labsecrets import lab_secrets
 from collector.lab.ssh.patterns import tokenize
-from collector.lab.ssh.views import channel_from_mhz, clients_for, frequency_mhz, uptime_parts
+from collector.lab.ssh.views import clients_for, frequency_mhz, uptime_parts
 from collector.lab.state import Config, DeviceState
+from collector.wifi import channel_from_mhz
 
 _BANDS = {"2.4GHz": "2ghz-b/g/n/ax", "5GHz": "5ghz-a/n/ac/ax", "6GHz": "6ghz-ax"}
 

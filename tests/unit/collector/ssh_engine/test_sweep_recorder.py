@@ -18,8 +18,9 @@ from collector.ssh.configrepo import ConfigRepo
 from collector.ssh.facts import ApFacts, RadioFacts, SsidFacts
 from collector.ssh.factstore import FactStore
 from collector.ssh.knownhosts import KnownHosts
+from collector.ssh.profile import load_ssh_profiles
 from collector.ssh.session import prompt_pattern
-from collector.ssh.sweep import CLI_ERROR, ApOutcome, SweepRecorder
+from collector.ssh.sweep import ApOutcome, SweepRecorder, refused
 
 FACTS = ApFacts(
     hostname="ap-1",
@@ -131,17 +132,21 @@ def test_the_prompt_is_only_found_at_the_end(base: str, ending: str, matches: bo
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("platform", "text"),
     [
-        "                 ^\n% Invalid input detected at '^' marker.",
-        "bad command name show (line 1 column 1)",
-        "sh: iw: command not found",
-        "Failed to connect to hostapd - wpa_ctrl_open: Permission denied",
+        ("cisco_ios_ap", "                 ^\n% Invalid input detected at '^' marker."),
+        ("mikrotik_routeros", "bad command name show (line 1 column 1)"),
+        ("net-snmp", "sh: iw: command not found"),
+        ("net-snmp", "Failed to connect to hostapd - wpa_ctrl_open: Permission denied"),
     ],
 )
-def test_cli_refusals_are_recognised(text: str) -> None:
-    assert CLI_ERROR.search(text)
+def test_cli_refusals_are_recognised_in_the_platforms_words(platform: str, text: str) -> None:
+    profile = load_ssh_profiles()[platform]
+    assert refused(profile, {"show x": "fine\n"}, text) == "running-config"
+    assert refused(profile, {"show x": text}, "hostname ap\n") == "show x"
 
 
 def test_ordinary_output_is_not_a_refusal() -> None:
-    assert not CLI_ERROR.search("Cisco IOS Software, Version 15.3\nProcessor board ID FCW1\n")
+    profile = load_ssh_profiles()["cisco_ios_ap"]
+    ordinary = "Cisco IOS Software, Version 15.3\nProcessor board ID FCW1\n"
+    assert refused(profile, {"show version": ordinary}, "hostname ap\n") is None
