@@ -36,7 +36,8 @@ def ssh_story(data_dir: Path, ap_id: str, address: str, port: int) -> SshStory:
         try:
             story.facts = store.get(ap_id)
             story.attempt = store.attempt(ap_id)
-            story.changes = store.changes(ap_id)[-10:]
+            # the first sight of a value is the baseline, not a change
+            story.changes = [c for c in store.changes(ap_id) if c.old is not None][-10:]
         finally:
             store.close()
     repo = config_repo(data_dir)

@@ -145,6 +145,23 @@ def log_in(driver: Any, base: str, name: str) -> None:
     WebDriverWait(driver, 10).until(lambda d: "/login" not in d.current_url)
 
 
+def post_and_wait(driver: Any, selector: str, url_part: str) -> None:
+    """Click a form's button and wait for the page the POST redirects to (a loaded machine
+    can take longer than selenium's own wait for the navigation)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    before = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+    WebDriverWait(driver, 20).until(
+        lambda d: (
+            url_part in d.current_url
+            and d.find_element(By.TAG_NAME, "html") != before
+            and d.execute_script("return document.readyState") == "complete"
+        )
+    )
+
+
 def shot(driver: Any, name: str, full: bool = True) -> None:
     """A screenshot of the whole page (the window grown to the page's height)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -180,8 +197,7 @@ def test_engineer_submits_and_another_admin_approves(browser: Any, site: dict[st
     assert first.find_elements(By.CSS_SELECTOR, "pre.diff span.del")
     shot(browser, "2-plan")
 
-    browser.find_element(By.CSS_SELECTOR, "form.stack button.primary").click()
-    assert "/provisioning/campaigns/tx17-fleet-" in browser.current_url
+    post_and_wait(browser, "form.stack button.primary", "/provisioning/campaigns/tx17-fleet-")
     campaign_url = browser.current_url
     assert (
         browser.find_element(By.CSS_SELECTOR, "h1 .badge")
@@ -196,7 +212,7 @@ def test_engineer_submits_and_another_admin_approves(browser: Any, site: dict[st
     browser.get(campaign_url)
     approve = browser.find_element(By.CSS_SELECTOR, "form.action button")
     assert approve.get_attribute("value") == "approve" and approve.is_enabled()
-    approve.click()
+    post_and_wait(browser, "form.action button", campaign_url)
     assert browser.current_url == campaign_url
     badge = browser.find_element(By.CSS_SELECTOR, "h1 .badge")
     assert badge.get_attribute("class").endswith("pv-approved") and badge.text == "승인됨"
@@ -229,7 +245,7 @@ def test_the_submitter_cannot_approve_their_own_campaign(
     base = site["base"]
     log_in(browser, base, "boss")
     browser.get(base + "/lang/en?next=/provisioning/changes/tx17-fleet.yaml")
-    browser.find_element(By.CSS_SELECTOR, "form.stack button.primary").click()
+    post_and_wait(browser, "form.stack button.primary", "/provisioning/campaigns/tx17-fleet-")
     approve = browser.find_element(By.CSS_SELECTOR, "form.action button")
     assert approve.get_attribute("value") == "approve" and not approve.is_enabled()
     why = browser.find_element(By.CSS_SELECTOR, "form.action .why").text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -26,14 +27,15 @@ def swept(web: Web) -> tuple[str, list[str]]:
         radios=(RadioFacts("Dot11Radio1", "5GHz", 36, 20.0, True, 7),),
         ssids=(SsidFacts(HOSTILE, 5, 100), SsidFacts("Seoul_Secure", 2, 101)),
     )
+    store.record(ap.id, time.time() - 120, dataclasses.replace(facts, firmware="17.9.4.27"), 1.0)
     store.record(ap.id, time.time() - 60, facts, 1.2)
     store.commit()
     store.close()
     repo = ConfigRepo.open(web.data_dir / "configs")
     commits = []
-    for channel in (36, 149):
+    for channel, source in ((36, "sweep"), (149, "provision:ch149-20261207T010000")):
         repo.stage(ap.id, f"hostname ap\n{HOSTILE}\ninterface Dot11Radio1\n channel {channel}\n")
-        commit = repo.commit(when=time.time() - 100 + channel / 10, source="sweep")
+        commit = repo.commit(when=time.time() - 100 + channel / 10, source=source)
         assert commit is not None
         commits.append(commit)
     repo.close()
@@ -49,6 +51,9 @@ def test_the_ap_page_shows_ssh_facts_and_history_as_text(
     assert HOSTILE not in page and "&lt;script&gt;window.__pubwifi_xss=2&lt;/script&gt;" in page
     assert commits[0][:10] in page and commits[1][:10] in page
     assert f"/aps/{ap_id}/config?commit=" not in page  # a viewer sees the list, not the texts
+    assert "17.9.4.27</span> → <span" in page  # the firmware change is listed ...
+    assert "model: <span" not in page  # ... the first sight of each value is not
+    assert "/provisioning/campaigns/ch149-20261207T010000" in page  # who pushed that version
 
 
 def test_the_config_page_is_for_engineers_and_shows_the_diff(
