@@ -443,7 +443,7 @@ def serve_and_measure(
         "--refresh",
         "600",
     ]
-    # The first start parses the inventory YAML and caches it (web/inventory_cache.py); the
+    # The first start parses the inventory YAML and caches it (collector/inventory/cache.py); the
     # measured start below is the next one, as every start after the first is.
     cold_log = tmp / "web-first.log"
     with cold_log.open("wb") as log:

@@ -130,7 +130,7 @@ def build(
 ) -> tuple[Flask, Refresher]:
     """The app and its refresher, wired from the settings."""
     from web.app import create_app
-    from web.inventory_cache import cached_inventory
+    from collector.inventory.cache import cached_inventory
     from web.snapshot import Refresher, build_snapshot, fetch_health
 
     inventory = cached_inventory(

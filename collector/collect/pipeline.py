@@ -33,6 +33,8 @@ from collector.influx.writer import InfluxWriter
 from collector.inventory.model import Inventory
 from collector.metrics import CollectorMetrics, PrometheusSpoolMetrics
 from collector.poll.sample import Sample
+from collector.rollout.observer import RolloutObserver
+from collector.rollout.store import RolloutStore
 from collector.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,8 +62,10 @@ class SpoolSink:
         spool: Spool,
         metrics: CollectorMetrics | None = None,
         spool_metrics: SpoolMetrics | None = None,
+        observer: RolloutObserver | None = None,
     ) -> None:
         self.accountant = accountant
+        self.observer = observer
         self.baselines = accountant.baselines
         self.spool = spool
         self.metrics = metrics
@@ -91,6 +95,8 @@ class SpoolSink:
                 await asyncio.sleep(0)
             if metrics is not None:
                 self._observe(metrics, sample)
+            if self.observer is not None and sample.ap_id in self.accountant.inventory:
+                self.observer.observe(sample)
             try:
                 accounted = self.accountant.account(sample)
             except KeyError:
@@ -125,11 +131,16 @@ class SpoolSink:
         if time.monotonic() - self._last_snapshot >= SNAPSHOT_EVERY_S:
             self.baselines.flush()
             self._last_snapshot = time.monotonic()
+        if self.observer is not None:
+            self.observer.end_cycle()
         return up, down
 
     def close(self) -> None:
         self.baselines.commit()
         self.baselines.flush()
+        if self.observer is not None:
+            self.observer.flush()
+            self.observer.store.close()
 
 
 @dataclass
@@ -172,7 +183,8 @@ def open_pipeline(
     on_delta = _delta_counter(metrics) if metrics is not None else None
     accountant = Accountant(inventory, baselines, on_delta)
     spool = Spool(base / "spool", cap_bytes=settings.spool_cap_bytes, metrics=spool_metrics)
-    sink = SpoolSink(accountant, spool, metrics, spool_metrics)
+    observer = RolloutObserver(RolloutStore.in_data_dir(Path(settings.data_dir)))
+    sink = SpoolSink(accountant, spool, metrics, spool_metrics, observer)
     shipper = Shipper(spool, writer or make_writer(settings), metrics=spool_metrics)
     stop = threading.Event()
     thread = threading.Thread(target=shipper.run, args=(stop,), name="shipper", daemon=True)

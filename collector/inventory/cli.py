@@ -34,6 +34,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     gen.add_argument("--platform", default="mixed", help="'mixed' or one platform key")
     gen.add_argument("--snmp-version", choices=["3", "2c"], default="3")
     gen.add_argument("--seed", type=int, default=2025)
+    gen.add_argument(
+        "--program",
+        type=int,
+        metavar="YEAR",
+        help="add a Wi-Fi 6 rollout programme for YEAR (replacements and new APs per quarter)",
+    )
+    gen.add_argument(
+        "--replacements", type=int, help="programme replacements (default: 450, scaled)"
+    )
+    gen.add_argument("--new-aps", type=int, help="programme new APs (default: 280, scaled)")
     gen.set_defaults(func=_generate)
 
 
@@ -41,12 +51,14 @@ def _check(args: argparse.Namespace) -> int:
     inventory = load_inventory(args.file)
     by_standard = Counter(ap.standard.value for ap in inventory)
     planned = sum(ap.replacement is not None for ap in inventory)
+    new = sum(ap.new_in is not None for ap in inventory)
     districts = {ap.district.code for ap in inventory}
     print(
         f"{args.file}: ok: {len(inventory)} APs, {len(inventory.sites)} sites, "
         f"{len(districts)} districts, {len(inventory.platforms)} platforms "
         f"({', '.join(sorted(inventory.platforms))}); "
-        f"standards {dict(sorted(by_standard.items()))}; {planned} replacements planned"
+        f"standards {dict(sorted(by_standard.items()))}; "
+        f"{planned} replacements and {new} new APs planned"
     )
     unset = [(ref, users) for ref, users in inventory.secret_refs().items() if not ref.is_set()]
     problems = [
@@ -69,6 +81,9 @@ def _generate(args: argparse.Namespace) -> int:
         platform=args.platform,
         snmp_version=args.snmp_version,
         seed=args.seed,
+        program=args.program,
+        replacements=args.replacements,
+        new_aps=args.new_aps,
     )
     try:
         text = generate(options)

@@ -17,6 +17,16 @@ from typing import TypeVar
 
 from collector.districts import SEOUL_DISTRICTS
 from collector.inventory.model import Footfall, Mount, WifiStandard
+from collector.inventory.program import (
+    FACILITIES,
+    PLACES,
+    SMART_POLE_DISTRICTS,
+    LegacyAp,
+    apportion,
+    counts_for,
+    pick_replacements,
+    quarters,
+)
 from collector.inventory.seoul import (
     DISTRICT_DATA,
     FOOTFALL_MIX,
@@ -45,6 +55,9 @@ class GenerateOptions:
     platform: str = "mixed"  # or one platform key
     snmp_version: str = "3"  # "3" or "2c"
     seed: int = 2025
+    program: int | None = None  # a rollout programme for this year (collector.inventory.program)
+    replacements: int | None = None  # programme size; default: the press release's, scaled
+    new_aps: int | None = None
 
 
 def _q(text: str) -> str:
@@ -86,7 +99,9 @@ def generate(options: GenerateOptions) -> str:
     ap_lines: list[str] = ["aps:"]
     index = 0
     planned = 0
-    replacement_target = round(options.aps * REPLACEMENT_SHARE)
+    replacement_target = 0 if options.program else round(options.aps * REPLACEMENT_SHARE)
+    legacy: list[LegacyAp] = []
+    next_numbers: dict[str, tuple[int, int]] = {}
     for code, count in _district_counts(options.aps):
         _, lat0, lon0, dongs = DISTRICT_DATA[code]
         made = 0
@@ -115,14 +130,95 @@ def generate(options: GenerateOptions) -> str:
                     planned < replacement_target
                     and rng.random() < REPLACEMENT_SHARE * _plan_weight(footfall)
                 )
-                line, did_plan = _ap_line(
+                line, did_plan, standard, has_wifi6 = _ap_line(
                     rng, options, ap_id, site_id, str(address), mount, replace
                 )
                 planned += did_plan
+                legacy.append(LegacyAp(len(ap_lines), code, footfall, standard, has_wifi6))
                 ap_lines.append(line)
+        next_numbers[code] = (site_no, made)
+    if options.program:
+        _add_program(options, rng, legacy, next_numbers, first + index, site_lines, ap_lines)
     out.extend(site_lines)
     out.extend(ap_lines)
     return "\n".join(out) + "\n"
+
+
+def _add_program(
+    options: GenerateOptions,
+    fleet_rng: random.Random,
+    legacy: list[LegacyAp],
+    next_numbers: dict[str, tuple[int, int]],
+    next_address: ipaddress.IPv4Address,
+    site_lines: list[str],
+    ap_lines: list[str],
+) -> None:
+    """Add the rollout programme (:mod:`collector.inventory.program`) to the lines."""
+    year = options.program
+    assert year is not None
+    rng = random.Random(f"program-{options.seed}-{year}")
+    counts = counts_for(options.aps, options.replacements, options.new_aps)
+    codes = [d.code for d in SEOUL_DISTRICTS]
+    weights = [float(DISTRICT_DATA[c][0]) for c in codes]
+    per_district = dict(zip(codes, apportion(counts.replacements, weights), strict=True))
+    chosen = pick_replacements(legacy, per_district, rng)
+    by_position = {a.position: a for a in legacy}
+    for position, quarter in zip(chosen, quarters(year, len(chosen), rng), strict=True):
+        platform = ap_lines[position].split("platform: ", 1)[1].split(",", 1)[0]
+        model = PLATFORM_MODELS[platform][1][WifiStandard.WIFI6]
+        assert by_position[position].has_wifi6
+        ap_lines[position] = (
+            ap_lines[position][:-1] + f", replacement: {{model: {_q(model)}, standard: wifi6, "
+            f"quarter: {quarter}}}}}"
+        )
+    pole_districts = sorted(rng.sample(codes, min(SMART_POLE_DISTRICTS, counts.smart_poles)))
+    sites: list[tuple[str, str, str, str, str, int]] = []  # (district, kind ko, mount, ...)
+    for code, poles in zip(
+        pole_districts, apportion(counts.smart_poles, [1.0] * len(pole_districts)), strict=True
+    ):
+        sites.extend(
+            (code, "어린이보호구역 스마트폴", "smart_pole", "high", "pole", 1) for _ in range(poles)
+        )
+    rest = counts.new - counts.smart_poles
+    for kinds, share in ((FACILITIES, rest - rest // 2), (PLACES, rest // 2)):
+        for code, aps_here in zip(codes, apportion(share, weights), strict=True):
+            while aps_here > 0:
+                _, name_ko, mount, footfall, per_site = rng.choice(kinds)
+                take = min(per_site, aps_here)
+                sites.append((code, name_ko, mount, footfall, "site", take))
+                aps_here -= take
+    new_quarters = iter(quarters(year, counts.new, rng))
+    address = next_address
+    for code, name_ko, mount, footfall, _, take in sorted(sites, key=lambda s: s[0]):
+        site_no, made = next_numbers.get(code, (0, 0))
+        site_no += 1
+        _, lat0, lon0, dongs = DISTRICT_DATA[code]
+        dong = rng.choice(dongs)
+        site_id = f"S{code}-{site_no:04d}"
+        lat = round(lat0 + rng.uniform(-0.018, 0.018), 6)
+        lon = round(lon0 + rng.uniform(-0.022, 0.022), 6)
+        site_lines.append(
+            f"  {site_id}: {{name: {_q(f'{dong} {name_ko} {site_no}')}, district: {code}, "
+            f"dong: {_q(dong)}, lat: {lat}, lon: {lon}, mount: {mount}, footfall: {footfall}}}"
+        )
+        for _ in range(take):
+            made += 1
+            platform = _new_platform(fleet_rng, options)
+            model = PLATFORM_MODELS[platform][1][WifiStandard.WIFI6]
+            ap_lines.append(
+                f"  - {{id: AP-{code}-{made:05d}, site: {site_id}, address: {address}, "
+                f"platform: {platform}, model: {_q(model)}, standard: wifi6, status: planned, "
+                f"new_in: {next(new_quarters)}}}"
+            )
+            address += 1
+        next_numbers[code] = (site_no, made)
+
+
+def _new_platform(rng: random.Random, options: GenerateOptions) -> str:
+    if options.platform != "mixed":
+        return options.platform
+    platforms = [p for p, (_, models) in PLATFORM_MODELS.items() if WifiStandard.WIFI6 in models]
+    return rng.choices(platforms, weights=[PLATFORM_MODELS[p][0] for p in platforms])[0]
 
 
 def _plan_weight(footfall: Footfall) -> float:
@@ -138,7 +234,7 @@ def _ap_line(
     address: str,
     mount: Mount,
     replace: bool,
-) -> tuple[str, int]:
+) -> tuple[str, int, WifiStandard, bool]:
     if options.platform == "mixed":
         platform = rng.choices(
             list(PLATFORM_MODELS), weights=[share for share, _ in PLATFORM_MODELS.values()]
@@ -175,13 +271,26 @@ def _ap_line(
             f"quarter: {quarter}}}"
         )
         planned = 1
-    return "  - {" + ", ".join(fields) + "}", planned
+    line = "  - {" + ", ".join(fields) + "}"
+    return line, planned, standard, WifiStandard.WIFI6 in models
+
+
+def _program_args(options: GenerateOptions) -> str:
+    if not options.program:
+        return ""
+    extra = f" --program {options.program}"
+    if options.replacements is not None:
+        extra += f" --replacements {options.replacements}"
+    if options.new_aps is not None:
+        extra += f" --new-aps {options.new_aps}"
+    return extra
 
 
 def _header(options: GenerateOptions) -> str:
     snmp_auth = "city-v3" if options.snmp_version == "3" else "legacy-v2c"
+    command = f"pubwifi inventory generate --aps {options.aps} --seed {options.seed}"
     return f"""\
-# Generated by `pubwifi inventory generate --aps {options.aps} --seed {options.seed}`.
+# Generated by `{command}{_program_args(options)}`.
 # Seoul public Wi-Fi (서울시 공공와이파이) fleet; secrets are ${{ENV}} references only.
 version: 1
 auths:

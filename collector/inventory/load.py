@@ -290,6 +290,12 @@ class _Resolver:
             if ap.site not in self.file.sites:
                 self.fail((*where, "site"), f"unknown site {ap.site!r}")
             return None
+        if ap.replacement is not None and ap.new_in is not None:
+            self.fail(
+                (*where, "new_in"),
+                "an AP is either new (new_in) or replaced (replacement), not both",
+            )
+            return None
         replacement = (
             Replacement(ap.replacement.model, ap.replacement.standard, ap.replacement.quarter)
             if ap.replacement is not None
@@ -310,6 +316,7 @@ class _Resolver:
             ssh_port=ssh_port,
             groups=tuple(ap.groups) if ap.groups else (),
             replacement=replacement,
+            new_in=ap.new_in,
             line=line,
             vars=variables,
         )

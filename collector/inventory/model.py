@@ -204,6 +204,7 @@ class AccessPoint:
     ssh_port: int
     groups: tuple[str, ...] = ()
     replacement: Replacement | None = None
+    new_in: str | None = None  # a new AP of the rollout programme: its planned quarter, "2025Q3"
     line: int = 0  # where the AP is declared, for messages
     # provisioning template variables, resolved defaults -> groups (in order) -> AP; read-only
     vars: Vars = NO_VARS
@@ -231,6 +232,10 @@ class Inventory:
 
     def ap(self, ap_id: str) -> AccessPoint:
         return self._by_id[ap_id]
+
+    def __contains__(self, ap_id: object) -> bool:
+        """Whether an AP of this id is in the inventory."""
+        return ap_id in self._by_id
 
     @property
     def platforms(self) -> frozenset[str]:

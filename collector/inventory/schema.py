@@ -118,6 +118,8 @@ class ApFile(Inheritable):
     installed: dt.date | None = None
     groups: list[Name] = Field(default_factory=list)
     replacement: ReplacementFile | None = None
+    # a new AP of the rollout programme: the quarter it is planned to go live (kept after it does)
+    new_in: Quarter | None = None
 
 
 class InventoryFile(Strict):

@@ -50,6 +50,7 @@ from collector.collect.pipeline import Pipeline
 from collector.errors import InputError
 from collector.inventory.model import AccessPoint, Inventory
 from collector.lab.backfill_sampler import NS, LabSampler
+from collector.lab.faults import FaultPlan
 from collector.lab.fleet import ANSWERING, Fleet
 from collector.lab.traffic import TrafficProfile
 from collector.poll.sample import Sample, down
@@ -178,22 +179,29 @@ class Backfill:
         environ: Mapping[str, str] | None = None,
         progress: Progress | None = None,
         max_substeps: int = MAX_SUBSTEPS,
+        faults: FaultPlan | None = None,
     ) -> None:
         self.inventory = inventory
         self.max_substeps = max_substeps
         self.pipeline = pipeline
         self.window = window
         self.seed = seed
-        self.fleet = Fleet(inventory, seed=seed, environ=environ, clock=lambda: window.start)
+        self.fleet = Fleet(
+            inventory, seed=seed, environ=environ, clock=lambda: window.start, faults=faults
+        )
         self.progress = progress or (lambda text: None)
         self.report = BackfillReport(window)
 
     def run(self, *, drain_timeout_s: float = 600.0) -> BackfillReport:
         started = time.perf_counter()
         aps = [ap for ap in self.inventory.aps if ap.status.is_polled]
-        samplers = {ap.id: self._sampler(ap) for ap in aps if ap.status in ANSWERING}
+        answering = [ap for ap in aps if ap.status in ANSWERING]
+        samplers: dict[str, LabSampler | None] = {
+            ap.id: self._sampler(ap) for ap in answering if not self._goes_live(ap)
+        }
+        samplers.update({ap.id: None for ap in answering if self._goes_live(ap)})
         report = self.report
-        report.aps, report.answering = len(aps), len(samplers)
+        report.aps, report.answering = len(aps), len(samplers)  # goes_live APs answer later
         report.silent = len(aps) - len(samplers)
         asyncio.run(self._generate(aps, samplers, started))
         report.generate_s = time.perf_counter() - started
@@ -207,12 +215,19 @@ class Backfill:
         report.dropped = self.pipeline.sink.spool.dropped_lines
         return report
 
+    def _goes_live(self, ap: AccessPoint) -> bool:
+        """Whether ``ap`` is a new AP that starts to answer inside the window (``goes_live``)."""
+        live_from = self.fleet.member(ap).behaviour.live_from
+        return live_from is not None and live_from > self.window.start
+
     def _sampler(self, ap: AccessPoint) -> LabSampler:
         member = self.fleet.member(ap)
         sampler = LabSampler(ap, member.device, member.agent.view, load_profiles())
         window = self.window
         template = sampler.start(window.start)
-        sampler.verified([window.start, (window.start + window.end) // 2, window.end])
+        # checked only before the device's first fault event (a poll past it applies it)
+        checks = [window.start, (window.start + window.end) // 2, window.end]
+        sampler.verified([t for t in checks if t < member.device.next_event] or [window.start])
         self._check_continuity(ap, template)
         bits = sampler.counter_bits()
         if bits < 64:
@@ -254,17 +269,32 @@ class Backfill:
                     )
 
     def samples_of(self, ap: AccessPoint, sampler: LabSampler | None) -> Iterator[Sample]:
-        """Every sample of ``ap`` over the window, in time order."""
-        if sampler is None:
+        """Every sample of ``ap`` over the window, in time order.
+
+        Fault events (``goes_live``, ``swapped_to_wifi6``, timed reboots) change the device: at
+        the first instant at or after one, the device is refreshed and a new fast path starts
+        from a reference sample there (before a ``goes_live``, nobody answers).
+        """
+        member = self.fleet.member(ap) if ap.status in ANSWERING else None
+        if member is None:
             for t in self.window.instants():
                 yield down(ap.id, t * NS, "timeout", ap.platform)
             return
+        device, live_from = member.device, member.behaviour.live_from
         instants = self.window.instants(self.report.substepped.get(ap.id, 1))
         for t in instants:
+            if live_from is not None and t < live_from:
+                yield down(ap.id, t * NS, "timeout", ap.platform)
+                continue
+            if sampler is None or t >= device.next_event:
+                device.refresh(float(t))
+                sampler = LabSampler(ap, device, member.agent.view, load_profiles())
+                yield sampler.start(t)
+                continue
             yield sampler.fast(t)
 
     async def _generate(
-        self, aps: list[AccessPoint], samplers: dict[str, LabSampler], started: float
+        self, aps: list[AccessPoint], samplers: dict[str, LabSampler | None], started: float
     ) -> None:
         sink = self.pipeline.sink
         every = max(1, len(aps) // 10)

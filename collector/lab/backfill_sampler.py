@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from collector.inventory.model import AccessPoint
@@ -121,7 +122,13 @@ class LabSampler:
             self.ap.snmp_port,
             V2cCredentials(Secret("in-process")),
         )
-        sample = asyncio.run(poller.poll(self.ap, target))
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the usual case: no loop here
+            sample = asyncio.run(poller.poll(self.ap, target))
+        else:  # called from a coroutine (a fault event mid-backfill): poll in a thread's loop
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                sample = pool.submit(asyncio.run, poller.poll(self.ap, target)).result()
         return replace(sample, time_ns=t * NS, elapsed_s=0.0, rediscovered=False)
 
     def start(self, t: int) -> Sample:

@@ -96,6 +96,13 @@ def register(subparsers: Any) -> None:
         "(default 3); radios needing more get counted ambiguous gaps",
     )
     backfill.add_argument("--no-rollup", action="store_true", help="skip the ledger rollup")
+    backfill.add_argument(
+        "--faults",
+        type=Path,
+        metavar="FILE",
+        help="fault rules whose events change history (goes_live, swapped_to_wifi6, reboot)",
+    )
+    backfill.add_argument("--fault", action="append", default=[], metavar="KIND:TARGET")
     backfill.set_defaults(func=run_backfill)
 
 
@@ -160,6 +167,7 @@ def run_backfill(args: argparse.Namespace) -> int:
             seed=args.seed,
             progress=_stderr,
             max_substeps=max(1, args.max_substeps),
+            faults=build_plan(args.faults, args.fault),
         )
         report = backfill.run()
         if not args.no_rollup:

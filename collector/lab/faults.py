@@ -10,18 +10,20 @@ From a file (strict YAML, ``FILE:LINE`` errors)::
       - {kind: counter32_wrap, fraction: 0.02, seed: 7, wrap_minutes: 10}
       - {kind: reboot, ap: AP-11680-00012, at: 2025-03-01T09:00:00+09:00}
 
-Kinds: down, slow, malformed, truncated (how the agent answers); reboot, discontinuity (at a time
-and/or every N minutes); counter32_wrap (octet counters start ``wrap_minutes`` of traffic short of
-2^32); swapped_to_wifi6 (from ``at``, default the lab's start: the vendor's Wi-Fi 6 model,
-counters restart); hostile_strings (over SNMP the AP reports entries of
-:data:`collector.lab.hostile.XSS_CORPUS` as its sysName, model and firmware, and in its sysDescr;
-which entries is fixed by ``seed`` and the AP id); for the SSH server: ssh_login_fails (every
-login refused), ssh_hangs (the session opens, then nothing), ssh_host_key_changed (the AP serves
-another Ed25519 key, derived from (seed, AP id, "rotated"): a replaced or impersonated AP, which
-a client must refuse before sending a password), ssh_cli_error (login works, every read command
-answers with the platform's invalid-input error), ssh_garbage (read commands answer with
-deterministic junk and mojibake, the prompt still comes back). Ground truth is unaffected:
-faults change what the devices report, not the traffic the model carried.
+Kinds: down, slow, malformed, truncated (how the agent answers); reboot, discontinuity (at a
+time and/or every N minutes); counter32_wrap (octet counters start ``wrap_minutes`` of traffic
+short of 2^32); swapped_to_wifi6 (from ``at``, default the lab's start: the vendor's Wi-Fi 6
+model, counters restart); goes_live (``at`` required: a new AP that nobody answers for before
+``at`` and that boots at ``at``, as a new install starting to answer); hostile_strings (over
+SNMP the AP reports entries of :data:`collector.lab.hostile.XSS_CORPUS` as its sysName, model
+and firmware, and in its sysDescr; which entries is fixed by ``seed`` and the AP id); for the
+SSH server: ssh_login_fails (every login refused), ssh_hangs (the session opens, then nothing),
+ssh_host_key_changed (the AP serves another Ed25519 key, derived from (seed, AP id, "rotated"):
+a replaced or impersonated AP, which a client must refuse before sending a password),
+ssh_cli_error (login works, every read command answers with the platform's invalid-input error),
+ssh_garbage (read commands answer with deterministic junk and mojibake, the prompt still comes
+back). Ground truth is unaffected: faults change what the devices report, not the traffic the
+model carried.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class FaultKind(enum.StrEnum):
     DISCONTINUITY = "discontinuity"
     COUNTER32_WRAP = "counter32_wrap"
     SWAPPED_TO_WIFI6 = "swapped_to_wifi6"
+    GOES_LIVE = "goes_live"
     HOSTILE_STRINGS = "hostile_strings"
     SSH_LOGIN_FAILS = "ssh_login_fails"
     SSH_HANGS = "ssh_hangs"
@@ -74,12 +77,15 @@ class FaultRule(BaseModel):
     def _one_target(self) -> FaultRule:
         if (self.ap is None) == (self.fraction is None):
             raise ValueError("give exactly one of 'ap' (an AP id) or 'fraction' (0-1]")
+        if self.kind is FaultKind.GOES_LIVE and self.at is None:
+            raise ValueError("goes_live needs 'at' (when the new AP starts to answer)")
         if self.kind in TIMED and self.at is None and self.every_minutes is None:
             raise ValueError(f"{self.kind.value} needs 'at' (a time) or 'every_minutes'")
         return self
 
     @property
     def at_epoch(self) -> float | None:
+        """``at`` as epoch seconds (None without ``at``)."""
         if self.at is None:
             return None
         if isinstance(self.at, dt.datetime):

@@ -152,7 +152,10 @@ class Fleet:
         if ap.status not in ANSWERING:
             return None
         member = self.member(ap)
-        member.device.refresh(self.clock())
+        now = self.clock()
+        if member.behaviour.live_from is not None and now < member.behaviour.live_from:
+            return None  # a new AP that has not gone live yet
+        member.device.refresh(now)
         member.agent.boot_time = member.device.state.boot_time
         return member.agent
 
@@ -164,7 +167,10 @@ class Fleet:
         if ap.status not in ANSWERING:
             return None
         member = self.member(ap)
-        member.device.refresh(self.clock())
+        now = self.clock()
+        if member.behaviour.live_from is not None and now < member.behaviour.live_from:
+            return None
+        member.device.refresh(now)
         member.ssh.state = member.device.state
         return member.ssh
 

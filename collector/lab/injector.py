@@ -40,6 +40,7 @@ class Behaviour:
     #: "login_fails" | "hangs" | "host_key_changed" | "cli_error" | "garbage" (the last rule wins)
     ssh_fault: str | None = None
     timed: list[FaultRule] = field(default_factory=list)
+    live_from: float | None = None  # goes_live: nobody answers before this instant
 
 
 def install(device: LabDevice, rules: list[FaultRule], now: float) -> Behaviour:
@@ -56,6 +57,12 @@ def install(device: LabDevice, rules: list[FaultRule], now: float) -> Behaviour:
             device.counter_offset = _offset_to_wrap(device, now, rule.wrap_minutes)
         elif kind is FaultKind.HOSTILE_STRINGS:
             device.hostile = hostile_strings(rule.seed, device.ap.id)
+        elif kind is FaultKind.GOES_LIVE:
+            at = rule.at_epoch
+            assert at is not None  # the rule's validator requires it
+            if at > now:
+                behaviour.live_from = at
+                device.state.reboot(at)
         elif kind is FaultKind.SWAPPED_TO_WIFI6:
             at = rule.at_epoch
             if at is None or at <= now:

@@ -214,6 +214,18 @@ class LedgerMirror:
                             entry[1][i] += v
         return out
 
+    def ap_days(self, ap: str, days: Sequence[int]) -> dict[int, list[int]]:
+        """The AP's stored days among ``days`` (KST day starts): day -> values of FIELDS."""
+        if not days:
+            return {}
+        marks = ",".join("?" * len(days))
+        with self._lock:
+            answer = self._db.execute(
+                f"SELECT day, {_COLS} FROM daily WHERE day IN ({marks}) AND ap = ?",
+                (*days, ap),
+            ).fetchall()
+        return {day: list(values) for day, *values in answer}
+
     def district_days(self, low: int, high: int) -> dict[str, dict[int, list[int]]] | None:
         """district -> KST day start -> sums of FIELDS over ``[low, high)``; ``None`` unless
         every day is here."""

@@ -104,6 +104,12 @@ class RadioTable(_Strict):
     columns: dict[str, MibObject] = Field(min_length=1)
 
 
+class ModelInfo(_Strict):
+    """What a model (as the AP names itself over SNMP or SSH) is: its Wi-Fi standard."""
+
+    standard: Literal["wifi4", "wifi5", "wifi6", "wifi6e", "wifi7"]
+
+
 class Profile(_Strict):
     platform: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     vendor: str
@@ -113,6 +119,9 @@ class Profile(_Strict):
     detect: Detect
     scalars: dict[str, MibObject] = Field(min_length=1)
     radios: RadioTable
+    # the platform's models (as the AP reports them) and what each is: the rollout's "observed
+    # standard"
+    models: dict[str, ModelInfo] = Field(default_factory=dict)
 
     @field_validator("scalars")
     @classmethod

@@ -12,7 +12,6 @@ import argparse
 import csv
 import json
 import sys
-import unicodedata
 from pathlib import Path
 from typing import TextIO
 
@@ -24,6 +23,7 @@ from collector.savings.compute import GROUPINGS, SavingsTable, figures_dict, sav
 from collector.savings.money import ROUNDING_RULE
 from collector.savings.tariff import load_tariffs
 from collector.settings import load_settings
+from collector.textwidth import pad
 
 CSV_COLUMNS = (
     "key",
@@ -111,17 +111,6 @@ def write_csv(table: SavingsTable, out: TextIO) -> None:
         writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
 
 
-def _pad(text: str, width: int) -> str:
-    """``text`` cut and padded to ``width`` terminal columns (Hangul takes two)."""
-    out, used = "", 0
-    for char in text:
-        size = 2 if unicodedata.east_asian_width(char) in "WF" else 1
-        if used + size > width:
-            break
-        out, used = out + char, used + size
-    return out + " " * (width - used)
-
-
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f} %"
 
@@ -136,7 +125,7 @@ def render_text(table: SavingsTable) -> str:
         ("total", "", table.total)
     ]:
         d = figures_dict(f)
-        name = _pad(f"{key} {label}".strip(), 28)
+        name = pad(f"{key} {label}".strip(), 28)
         if key == "total":
             lines.append("-" * len(head))
         lines.append(

@@ -33,6 +33,7 @@ from collector.influx.lineproto import BadPoint
 from collector.influx.schema import AP_FACTS, AP_SSID_CLIENTS, ap_tags
 from collector.inventory.model import AccessPoint, SshAuth
 from collector.metrics import CollectorMetrics
+from collector.rollout.store import RolloutStore, Sighting
 from collector.secrets import Secret, UnsetSecretError
 from collector.ssh.configrepo import ConfigRepo, ConfigRepoBusy, ConfigRepoError
 from collector.ssh.facts import ApFacts
@@ -264,6 +265,8 @@ class SweepRecorder:
         self.spool = spool
         self.metrics = metrics
         self.aside_dir = Path(data_dir) / "ssh" / "unparsed"
+        self.rollout = RolloutStore.in_data_dir(Path(data_dir))  # models seen, for the rollout
+        self._sightings: list[Sighting] = []
         self.summary = SweepSummary()
         self.started = time.time()
         self._pending: list[str] = []
@@ -302,6 +305,8 @@ class SweepRecorder:
             return
         summary.ok += 1
         self.facts.record(ap.id, outcome.started, outcome.facts, outcome.seconds)
+        facts, at = outcome.facts, outcome.started
+        self._sightings.append(Sighting(ap.id, "ssh", facts.model or "", facts.firmware, at, at))
         if outcome.config is not None:
             self._configs[ap.id] = outcome.config
         self._points(outcome, outcome.facts)
@@ -344,6 +349,8 @@ class SweepRecorder:
             self.summary.points += len(self._pending)
         self._pending = []
         self.facts.commit()
+        self.rollout.record(self._sightings)
+        self._sightings = []
 
     def _keep_aside(self, ap_id: str, outcome: ApOutcome) -> None:
         self.aside_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

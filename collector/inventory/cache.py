@@ -1,8 +1,9 @@
-"""The inventory, parsed once: a pickle of it in ``DATA_DIR/web/`` keyed by the sha256 of the
-inventory file and of the model code, so the UI starts in a second at 34,000 APs (the strict
-YAML load takes about 4 s there). Any change to the file or the code makes a new cache; a
-cache that cannot be read is ignored (and rewritten). The cache holds what the file holds
-(secrets are references, never values) and is written 0600 by this process only.
+"""The inventory, parsed once: a pickle of it in a cache directory (the web UI's ``DATA_DIR/web/``,
+``pubwifi rollout``'s ``DATA_DIR/rollout/``) keyed by the sha256 of the inventory file and of the
+model code, so the UI starts in a second at 34,000 APs and ``rollout status`` answers in under
+two (the strict YAML load takes about 4 s there). Any change to the file or the code makes a
+new cache; a cache that cannot be read is ignored (and rewritten). The cache holds what the
+file holds (secrets are references, never values) and is written 0600 by this process only.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collector.inventory import model as model_module
 from collector.inventory.load import load_inventory
 from collector.inventory.model import Inventory
 
-log = logging.getLogger("pubwifi.web")
+log = logging.getLogger("pubwifi.inventory")
 
 
 def _key(path: Path) -> str:
@@ -39,7 +40,7 @@ def cached_inventory(path: Path, cache_dir: Path) -> Inventory:
             return inventory
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
         if not isinstance(error, FileNotFoundError):
-            log.warning("web: inventory cache %s not used: %s", cache, error)
+            log.warning("inventory cache %s not used: %s", cache, error)
     inventory = load_inventory(path)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -51,5 +52,5 @@ def cached_inventory(path: Path, cache_dir: Path) -> Inventory:
             pickle.dump(inventory, out, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(cache)
     except OSError as error:
-        log.warning("web: inventory cache not written: %s", error)
+        log.warning("inventory cache not written: %s", error)
     return inventory
