@@ -12,6 +12,7 @@ stderr with exit status 2, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -23,14 +24,24 @@ from collector.errors import EXIT_BAD_INPUT, InputError
 MAX_PROBLEMS_SHOWN = 50
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every command, or with only ``command``'s plug-in when its entry point
+    has that name and registers it (a command starts without importing all the others)."""
     parser = argparse.ArgumentParser(
         prog="pubwifi",
         description="Seoul public Wi-Fi management and telemetry (서울 공공와이파이)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for entry in sorted(entry_points(group="pubwifi.commands"), key=lambda e: e.name):
+    entries = sorted(entry_points(group="pubwifi.commands"), key=lambda e: e.name)
+    named = [entry for entry in entries if entry.name == command]
+    if named:
+        with contextlib.suppress(ImportError, AttributeError):  # reported below, with the rest
+            named[0].load()(subparsers)
+        if command in subparsers.choices:
+            return parser
+        return build_parser()
+    for entry in entries:
         try:
             register = entry.load()
         except (ImportError, AttributeError) as error:
@@ -42,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = next((w for w in words if not w.startswith("-")), None)
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

@@ -12,20 +12,27 @@ import hashlib
 import logging
 import os
 import pickle
+from importlib.util import find_spec
 from pathlib import Path
 
-from collector.inventory import load as load_module
-from collector.inventory import model as model_module
-from collector.inventory.load import load_inventory
 from collector.inventory.model import Inventory
 
 log = logging.getLogger("pubwifi.inventory")
 
 
+def load_inventory(path: Path) -> Inventory:
+    """The strict loader, imported on a miss only (a hit never pays for pydantic)."""
+    from collector.inventory.load import load_inventory as strict_load
+
+    return strict_load(path)
+
+
 def _key(path: Path) -> str:
     digest = hashlib.sha256(path.read_bytes())
-    for module in (model_module, load_module):
-        digest.update(Path(str(module.__file__)).read_bytes())
+    for module in ("collector.inventory.model", "collector.inventory.load"):
+        spec = find_spec(module)  # the source, without importing the loader (pydantic: 0.3 s)
+        assert spec is not None and spec.origin is not None
+        digest.update(Path(spec.origin).read_bytes())
     return digest.hexdigest()[:32]
 
 

@@ -21,8 +21,9 @@ from collector.influx.query import InfluxQL, QueryError
 from collector.inventory.load import load_inventory
 from collector.ledger.usage import UsageReport, usage_from_ledger, usage_from_polls
 from collector.settings import Settings, load_settings
+from collector.timeparse import KST, parse_time
 
-KST = dt.timezone(dt.timedelta(hours=9), "KST")
+__all__ = ["KST", "parse_time", "query_client", "register", "run_usage"]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,26 +53,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(func=run_usage)
-
-
-def parse_time(text: str, option: str) -> int:
-    """Epoch seconds or ISO 8601 (naive: KST) to whole epoch seconds."""
-    stripped = text.strip()
-    if stripped.lstrip("-").isdigit():
-        return int(stripped)
-    try:
-        moment = dt.datetime.fromisoformat(stripped)
-    except ValueError:
-        raise InputError.at(
-            option,
-            0,
-            f"{text!r} is neither epoch seconds nor ISO 8601 (e.g. 2025-01-01T00:00:00+09:00)",
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=KST)
-    if moment.microsecond:
-        raise InputError.at(option, 0, f"{text!r}: use whole seconds")
-    return int(moment.timestamp())
 
 
 def query_client(settings: Settings) -> InfluxQL:

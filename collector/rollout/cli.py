@@ -27,7 +27,6 @@ from collector.districts import SEOUL_DISTRICTS
 from collector.errors import InputError
 from collector.inventory.cache import cached_inventory
 from collector.inventory.model import Inventory
-from collector.ledger.cli import parse_time
 from collector.ledger.mirror import LedgerMirror
 from collector.profiles import load_profiles
 from collector.rollout.candidates import Candidate, candidates
@@ -37,6 +36,7 @@ from collector.rollout.status import COUNTED, Cell, RolloutStatus, rollout_statu
 from collector.rollout.store import RolloutStore
 from collector.settings import Settings, load_settings
 from collector.textwidth import pad
+from collector.timeparse import parse_time
 
 NEEDS_SOMEONE = (State.OVERDUE, State.REGRESSED, State.DRIFT)
 KIND_LABEL = {"replacement": "replacement 교체", "new": "new 신설"}

@@ -114,16 +114,19 @@ def rollout_status(
     cells: dict[tuple[str, str], Cell] = {}
     totals: dict[str, Cell] = {kind.value: Cell() for kind in Kind}
     drift_outside = 0
+    fetched: dict[str, dict[int, Day]] = {}  # the ledger days read per AP, reused per site
     for ap in inventory:
         if district is not None and ap.district.code != district:
             continue
         item = items.get(ap.id)
-        if item is None and ap.id not in sightings:
-            continue
+        seen = sightings.get(ap.id, [])
+        if item is None and all(s.model in ("", ap.model) for s in seen):
+            continue  # outside the programme and answering as itself: nothing to show
         if wanted_quarter is not None and (item is None or item.quarter != wanted_quarter):
             continue
-        seen = sightings.get(ap.id, [])
         days = _days(ap.id, item, seen, store, mirror)
+        if days:
+            fetched[ap.id] = days
         row = evaluate(ap, item, seen, days, now, standards)
         if row is None:
             continue
@@ -136,7 +139,13 @@ def rollout_status(
     years = {item.quarter.year for item in items.values()}
     targets = dict(TARGETS[2025]) if years == {2025} and district is None and not quarter else {}
     return RolloutStatus(
-        now, rows, cells, totals, targets, drift_outside, _site_figures(rows, store, mirror)
+        now,
+        rows,
+        cells,
+        totals,
+        targets,
+        drift_outside,
+        _site_figures(rows, store, mirror, fetched),
     )
 
 
@@ -178,7 +187,10 @@ def window_days(
 
 
 def _site_figures(
-    rows: Sequence[ApRollout], store: RolloutStore | None, mirror: LedgerMirror | None
+    rows: Sequence[ApRollout],
+    store: RolloutStore | None,
+    mirror: LedgerMirror | None,
+    fetched: Mapping[str, dict[int, Day]],
 ) -> dict[str, tuple[Figures | None, Figures | None]]:
     """Per site with an installed AP: its programme APs' days summed, around the first install."""
     if mirror is None:
@@ -193,7 +205,11 @@ def _site_figures(
         summed: dict[int, list[int]] = {}
         peaks: dict[int, int] = {}
         for row in members:
-            for day, d in window_days(row.ap_id, first, store, mirror).items():
+            same = row.installed_at is not None and kst_day(row.installed_at) == first
+            held = fetched.get(row.ap_id) if same else None
+            if held is None:
+                held = window_days(row.ap_id, first, store, mirror)
+            for day, d in held.items():
                 acc = summed.setdefault(day, [0, 0, 0, 0, 0])
                 for i, v in enumerate((d.rx_bytes, d.tx_bytes, d.sessions, d.polls, d.polls_up)):
                     acc[i] += v
