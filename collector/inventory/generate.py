@@ -99,7 +99,7 @@ def generate(options: GenerateOptions) -> str:
     ap_lines: list[str] = ["aps:"]
     index = 0
     planned = 0
-    replacement_target = 0 if options.program else round(options.aps * REPLACEMENT_SHARE)
+    replacement_target = round(options.aps * REPLACEMENT_SHARE)
     legacy: list[LegacyAp] = []
     next_numbers: dict[str, tuple[int, int]] = {}
     for code, count in _district_counts(options.aps):
@@ -161,6 +161,10 @@ def _add_program(
     codes = [d.code for d in SEOUL_DISTRICTS]
     weights = [float(DISTRICT_DATA[c][0]) for c in codes]
     per_district = dict(zip(codes, apportion(counts.replacements, weights), strict=True))
+    # the fleet is the one made without --program (same seed, same APs); only its plan differs
+    for position, line in enumerate(ap_lines):
+        if ", replacement: {" in line:
+            ap_lines[position] = line.split(", replacement: {", 1)[0] + "}"
     chosen = pick_replacements(legacy, per_district, rng)
     by_position = {a.position: a for a in legacy}
     for position, quarter in zip(chosen, quarters(year, len(chosen), rng), strict=True):
@@ -276,9 +280,20 @@ def _ap_line(
 
 
 def _program_args(options: GenerateOptions) -> str:
+    """The options beyond --aps and --seed that made this file (so the header reproduces it)."""
+    extra = ""
+    for flag, value, default in (
+        ("--first-ip", options.first_ip, "127.16.0.1"),
+        ("--snmp-port", options.snmp_port, 161),
+        ("--ssh-port", options.ssh_port, 22),
+        ("--platform", options.platform, "mixed"),
+        ("--snmp-version", options.snmp_version, "3"),
+    ):
+        if value != default:
+            extra += f" {flag} {value}"
     if not options.program:
-        return ""
-    extra = f" --program {options.program}"
+        return extra
+    extra += f" --program {options.program}"
     if options.replacements is not None:
         extra += f" --replacements {options.replacements}"
     if options.new_aps is not None:

@@ -64,6 +64,17 @@ def register(subparsers: Any) -> None:
     truth.add_argument("--ap", action="append", default=[], metavar="ID", help="only this AP")
     truth.add_argument("--json", action="store_true", help="print JSON (the only format)")
     truth.set_defaults(func=run_truth)
+    progress = commands.add_parser(
+        "rollout-faults",
+        help="write a fault file that puts the inventory's rollout programme in progress",
+        description=programme_doc(),
+    )
+    _common(progress)
+    progress.add_argument("--days", type=int, default=21, help="over the last N days")
+    progress.add_argument("--until", metavar="T", help="end of the span (default now)")
+    progress.add_argument("--share", type=float, default=0.7, help="replacements done (0-1)")
+    progress.add_argument("-o", "--output", type=Path, required=True, help="the fault file")
+    progress.set_defaults(func=run_rollout_faults)
     backfill = commands.add_parser(
         "backfill",
         help="write N days of history through the collector's write path",
@@ -137,6 +148,25 @@ def run_truth(args: argparse.Namespace) -> int:
     }
     json.dump(document, sys.stdout, separators=(",", ":"))
     sys.stdout.write("\n")
+    return 0
+
+
+def programme_doc() -> str:
+    from collector.lab import programme
+
+    return str(programme.__doc__)
+
+
+def run_rollout_faults(args: argparse.Namespace) -> int:
+    from collector.lab.programme import programme_faults
+
+    inventory = load_inventory(args.inventory)
+    until = parse_time(args.until, "--until") if args.until else time.time()
+    if not 0 <= args.share <= 1 or args.days < 2:
+        raise InputError.at("--share/--days", 0, "need 0 <= --share <= 1 and --days >= 2")
+    text = programme_faults(inventory, until - args.days * 86_400, until, share=args.share)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {text.count('kind:')} fault rules to {args.output}")
     return 0
 
 

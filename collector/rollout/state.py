@@ -126,12 +126,18 @@ def observed_model(sightings: Sequence[Sighting]) -> Sighting | None:
 
 
 def install_time(item: PlanItem, sightings: Sequence[Sighting]) -> float | None:
-    """When the planned model first answered (a new AP: when it first answered at all)."""
+    """When the planned model first answered (a new AP: when it first answered at all).
+
+    SSH dates a model from the AP's boot (uptime): never before another model was last seen.
+    """
     if item.kind is Kind.NEW:
         times = [s.first_seen for s in sightings if s.model in ("", item.model)]
     else:
         times = [s.first_seen for s in sightings if s.model == item.model]
-    return min(times) if times else None
+    if not times:
+        return None
+    others = [s.last_seen for s in sightings if s.model and s.model != item.model]
+    return max([min(times), *others]) if others else min(times)
 
 
 def evaluate(

@@ -306,7 +306,9 @@ class SweepRecorder:
         summary.ok += 1
         self.facts.record(ap.id, outcome.started, outcome.facts, outcome.seconds)
         facts, at = outcome.facts, outcome.started
-        self._sightings.append(Sighting(ap.id, "ssh", facts.model or "", facts.firmware, at, at))
+        # a model answering now has run since the AP last booted (a swap is a boot)
+        since = at - facts.uptime_s if facts.uptime_s is not None and facts.uptime_s >= 0 else at
+        self._sightings.append(Sighting(ap.id, "ssh", facts.model or "", facts.firmware, since, at))
         if outcome.config is not None:
             self._configs[ap.id] = outcome.config
         self._points(outcome, outcome.facts)
