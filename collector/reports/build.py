@@ -7,6 +7,11 @@ time(1d, 15h)``: buckets start at KST midnight), and per-district totals of the 
 and of the same month a year earlier. Everything else (districts, sites, mount types) is
 grouping of the per-AP sums through the inventory. Won are fitted so that every table adds up
 to the figure it breaks down, to the won (:func:`fit_won`).
+
+The Wi-Fi 6 rollout section is the programme's status as of the report's end (the month's end,
+or the as-of hour of a month to date), from the inventory's plan, the rollout store beside the
+ledger copy and the copy's days (:mod:`collector.reports.rollout` says what that can and cannot
+show for an old month).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +31,8 @@ from collector.inventory.model import AccessPoint, Mount
 from collector.ledger.mirror import LedgerMirror
 from collector.ledger.polls import QueryClient
 from collector.ledger.rollup import HOUR_S
+from collector.profiles import Profile
+from collector.reports.rollout import build_rollout
 from collector.reports.table import (
     AreaReport,
     Comparison,
@@ -36,6 +43,7 @@ from collector.reports.table import (
     SiteRow,
     TariffUse,
 )
+from collector.rollout.store import RolloutStore
 from collector.savings.compute import (
     ESTIMATE_METHOD,
     ApPeriod,
@@ -286,8 +294,15 @@ def build_monthly(
     *,
     now: float | None = None,
     mirror: LedgerMirror | None = None,
+    rollout_store: RolloutStore | None = None,
+    profiles: Mapping[str, Profile] | None = None,
 ) -> MonthlyReport:
-    """The report for ``month`` (``YYYY-MM``, KST). Future or empty months are InputError."""
+    """The report for ``month`` (``YYYY-MM``, KST). Future or empty months are InputError.
+
+    ``rollout_store``: the Wi-Fi 6 rollout's observations (default: the store beside
+    ``mirror`` in its data directory, if any); ``profiles``: for the models' Wi-Fi standards
+    (default: :func:`collector.profiles.load_profiles`).
+    """
     now = time.time() if now is None else now
     year, mon = parse_month(month)
     start, end = month_window(year, mon)
@@ -424,6 +439,9 @@ def build_monthly(
         estimate_method=ESTIMATE_METHOD,
         city=city_area,
         districts=tuple(districts),
+        rollout=build_rollout(
+            inventory, start, end, mirror=mirror, store=rollout_store, profiles=profiles
+        ),
     )
 
 

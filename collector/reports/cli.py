@@ -3,7 +3,8 @@
 Writes the monthly savings report (월간 공공와이파이 통신비 절감 보고서) for the city and each of
 the 25 gu, in CSV, XLSX, PDF and open-data JSON/CSV, with a ``manifest.json``, as a new revision
 under ``DIR/YYYY-MM/`` (default ``DATA_DIR/reports``). A month with no data, a month in the
-future or an unknown tariff id is a clear error with exit status 2.
+future or an unknown tariff id is a clear error with exit status 2. The Wi-Fi 6 rollout
+section reads the rollout store of the data directory (``DATA_DIR/rollout/rollout.sqlite``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collector.ledger.mirror import LedgerMirror
 from collector.ledger.polls import QueryClient
 from collector.reports import store
 from collector.reports.build import build_monthly
+from collector.rollout.store import RolloutStore
 from collector.savings.tariff import TariffBook, load_tariffs
 from collector.settings import Settings, load_settings
 
@@ -69,14 +71,20 @@ def produce(
     reason: str | None = None,
     now: float | None = None,
     mirror: LedgerMirror | None = None,
+    rollout_store: RolloutStore | None = None,
 ) -> store.Revision:
-    """Build, write and publish one revision of ``month``'s report under ``root``."""
+    """Build, write and publish one revision of ``month``'s report under ``root``.
+
+    ``rollout_store``: default, the one beside ``mirror`` (:func:`.rollout.store_beside`).
+    """
     from collector.reports.writers import write_all, writer_pool
     from collector.reports.writers.manifest import write_manifest
 
     with writer_pool() as pool:  # the writers' processes start while the report is built
         # bad input stops here, before anything is written
-        report = build_monthly(query, book, inventory, month, now=now, mirror=mirror)
+        report = build_monthly(
+            query, book, inventory, month, now=now, mirror=mirror, rollout_store=rollout_store
+        )
         previous = store.latest_manifest(root, month)
         why = store.why(report, previous, reason)
         number, staging = store.new_revision(root, month)
@@ -96,6 +104,7 @@ def produce(
         "total_bytes": report.city.figures.total_bytes,
         "krw": report.city.figures.krw,
         "aps": report.city.figures.aps,
+        "rollout": store.rollout_inputs(report),
     }
     write_manifest(report, staging, files, inputs)
     final = store.publish(root, month, number, staging)
@@ -111,6 +120,7 @@ def run_monthly(args: argparse.Namespace) -> int:
     book = pinned(load_tariffs(args.tariffs or settings.tariffs), args.tariff)
     inventory = load_inventory(args.inventory or settings.inventory)
     started = time.monotonic()
+    rollout_store = RolloutStore.existing(settings.data_dir)
     try:
         revision = produce(
             query_client(settings),
@@ -121,10 +131,14 @@ def run_monthly(args: argparse.Namespace) -> int:
             lang=args.lang,
             reason=args.reason,
             mirror=LedgerMirror.existing(settings.data_dir),
+            rollout_store=rollout_store,
         )
     except QueryError as error:
         print(f"pubwifi report: {error}", file=sys.stderr)
         return 1
+    finally:
+        if rollout_store is not None:
+            rollout_store.close()
     manifest = json.loads((revision.path / "manifest.json").read_text(encoding="utf-8"))
     inputs = manifest.get("inputs", {})
     to_date = " (month to date)" if inputs.get("month_to_date") else ""

@@ -3,9 +3,9 @@
 ``DATA_DIR/reports/YYYY-MM/`` holds one folder per revision, ``r1``, ``r2``, ...; each has every
 file of the report and its ``manifest.json``. A re-run never touches an earlier revision: it
 writes the next one, and its manifest says why (the reason given, or what changed: coverage,
-bytes, tariff, month to date). ``latest`` (a text file, atomically replaced) names the newest
-revision. A revision is written into a temporary folder and renamed into place, so a crash
-leaves either a whole revision or none.
+bytes, tariff, month to date, the Wi-Fi 6 rollout's counts). ``latest`` (a text file, atomically
+replaced) names the newest revision. A revision is written into a temporary folder and renamed
+into place, so a crash leaves either a whole revision or none.
 """
 
 from __future__ import annotations
@@ -55,6 +55,22 @@ def latest_manifest(root: Path, month: str) -> dict[str, Any] | None:
     return data
 
 
+#: The rollout counts a manifest keeps (``inputs.rollout``) and a re-run compares.
+ROLLOUT_KEYS = ("aps", "done", "verified", "overdue", "regressed", "drift")
+
+
+def rollout_inputs(report: MonthlyReport) -> dict[str, int] | None:
+    """The programme's counts as of the report's end, for the manifest; None without one."""
+    if report.rollout is None:
+        return None
+    counts = report.rollout.total.counts
+    return {
+        "as_of": report.rollout.as_of,
+        **{key: getattr(counts, key) for key in ROLLOUT_KEYS},
+        "installed_in_month": counts.installed_in_month,
+    }
+
+
 def why(report: MonthlyReport, previous: dict[str, Any] | None, given: str | None) -> str:
     """The reason a revision is written (first revision: 'first report')."""
     if previous is None:
@@ -75,6 +91,11 @@ def why(report: MonthlyReport, previous: dict[str, Any] | None, given: str | Non
     new_tariffs = [t.id for t in report.tariffs]
     if old_tariffs is not None and old_tariffs != new_tariffs:
         changes.append(f"tariff {','.join(old_tariffs)} -> {','.join(new_tariffs)}")
+    if "rollout" in inputs:  # manifests from before the rollout section have no such key
+        old_rollout, new_rollout = inputs["rollout"] or {}, rollout_inputs(report) or {}
+        for key in ROLLOUT_KEYS:
+            if old_rollout.get(key) != new_rollout.get(key):
+                changes.append(f"rollout {key} {old_rollout.get(key)} -> {new_rollout.get(key)}")
     said = f"re-run of r{inputs.get('revision', '?')}"
     detail = "; ".join(changes) if changes else "figures unchanged"
     return f"{given}: {said}, {detail}" if given else f"{said}: {detail}"

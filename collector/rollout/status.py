@@ -120,6 +120,9 @@ def rollout_status(
             continue
         item = items.get(ap.id)
         seen = sightings.get(ap.id, [])
+        if any(s.last_seen > now for s in seen):  # as of an earlier time: what was seen by then
+            seen = [s._replace(last_seen=now) if s.last_seen > now else s
+                    for s in seen if s.first_seen <= now]  # fmt: skip
         if item is None and all(s.model in ("", ap.model) for s in seen):
             continue  # outside the programme and answering as itself: nothing to show
         if wanted_quarter is not None and (item is None or item.quarter != wanted_quarter):

@@ -5,7 +5,9 @@ Writers format, they never compute: every number is a field of the table, shown 
 all in one folder (a report revision):
 
 - ``report-YYYY-MM.csv``: one row per area, UTF-8 with BOM (:mod:`.csv_out`);
-- ``report-YYYY-MM.xlsx``: summary sheet and one sheet per area (:mod:`.xlsx`);
+- ``rollout-YYYY-MM.csv``: the Wi-Fi 6 rollout's counts per kind and per gu, the same encoding
+  (:mod:`.csv_out`); only when the inventory has a programme;
+- ``report-YYYY-MM.xlsx``: summary sheet, the rollout and one sheet per area (:mod:`.xlsx`);
 - ``report-YYYY-MM.pdf``: the published document, A4, NanumGothic embedded (:mod:`.pdf`);
 - ``opendata-YYYY-MM.json``, ``opendata-YYYY-MM.csv``, ``opendata.schema.json``: flat records
   for the open-data portal and their JSON Schema (:mod:`.opendata`);
@@ -26,7 +28,7 @@ from pathlib import Path
 
 from collector.reports.table import MonthlyReport
 from collector.reports.writers import labels
-from collector.reports.writers.csv_out import write_csv
+from collector.reports.writers.csv_out import rollout_file, write_csv, write_rollout_csv
 from collector.reports.writers.opendata import write_opendata
 from collector.reports.writers.pdf import font_paths, prepare, write_pdf
 from collector.reports.writers.xlsx import write_xlsx
@@ -76,6 +78,8 @@ def write_all(
 ) -> list[Path]:
     """Write every format into ``out_dir`` (which must exist); the paths, manifest excluded.
 
+    In order: the CSV, the rollout CSV (when there is a programme), the XLSX, the PDF, open data.
+
     The PDF (its Korean font is parsed per document) and the XLSX are the slow two: with more
     than one core the PDF is written in its own process (``spawn``: safe from a threaded
     collector) while this one writes the XLSX, CSV and open data. ``workers=1`` writes in turn.
@@ -84,18 +88,24 @@ def write_all(
     font_paths()  # fail before writing anything when the PDF's font is missing
     stem = file_stem(report)
     csv_path, xlsx_path, pdf_path = (out_dir / f"{stem}.{x}" for x in ("csv", "xlsx", "pdf"))
+    rollout_path = out_dir / rollout_file(report)
     if pool is None:
         with writer_pool(workers) as own:
             if own is None:
+                written = [write_csv(report, csv_path, lang)]
+                rollout = write_rollout_csv(report, rollout_path, lang)
+                written += [rollout] if rollout is not None else []
                 return [
-                    write_csv(report, csv_path, lang),
+                    *written,
                     write_xlsx(report, xlsx_path, lang),
                     write_pdf(report, pdf_path, lang),
                     *write_opendata(report, out_dir),
                 ]
             return write_all(report, out_dir, lang, pool=own)
     pdf = pool.submit(write_pdf, report, pdf_path, lang)
-    written_csv = write_csv(report, csv_path, lang)
+    written = [write_csv(report, csv_path, lang)]
+    rollout = write_rollout_csv(report, rollout_path, lang)
+    written += [rollout] if rollout is not None else []
     written_xlsx = write_xlsx(report, xlsx_path, lang)
     opendata = write_opendata(report, out_dir)
-    return [written_csv, written_xlsx, pdf.result(), *opendata]
+    return [*written, written_xlsx, pdf.result(), *opendata]

@@ -4,15 +4,21 @@ UTF-8 with a BOM (``utf-8-sig``) so Korean Excel opens it without mojibake; one 
 labels in the report's language; numbers plain (no thousands separators): bytes, sessions and
 won exact integers, TB to 3 decimals, percentages to 2 decimals, empty where a figure does not
 exist (no previous month, nothing expected). Column keys (:data:`COLUMNS`) are stable.
+
+``rollout-YYYY-MM.csv`` (only when the inventory has a Wi-Fi 6 programme): the rollout section's
+counts, the same encoding, keys :data:`ROLLOUT_COLUMNS`: the city (``11000``) once per kind
+(``replacement``, ``new``, ``all``: stable keys, not labels), then the 25 gu (``all``; the
+targets are the city's only). The per-AP installs of the month are in the XLSX.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-from collector.reports.table import AreaReport, MonthlyReport
+from collector.reports.table import AreaReport, MonthlyReport, RolloutCounts, RolloutSection
 from collector.reports.writers import labels
 
 #: Column keys, in order; each is also a label key (:func:`labels.text`).
@@ -85,4 +91,74 @@ def write_csv(report: MonthlyReport, path: Path, lang: str) -> Path:
         for area in areas(report):
             values = area_values(area)
             writer.writerow([plain(values[key]) for key in COLUMNS])
+    return path
+
+
+#: The rollout CSV's column keys, in order; each is also a label key.
+ROLLOUT_COLUMNS = (
+    "code",
+    "name_ko",
+    "name_en",
+    "kind",
+    "target",
+    "plan_aps",
+    "done",
+    "state_planned",
+    "state_due",
+    "state_overdue",
+    "state_installed",
+    "state_verified",
+    "state_regressed",
+    "state_drift",
+    "installed_in_month",
+    "as_of",
+)
+
+
+def rollout_file(report: MonthlyReport) -> str:
+    return f"rollout-{report.month}.csv"
+
+
+def counts_values(counts: RolloutCounts) -> dict[str, Value]:
+    return {
+        "plan_aps": counts.aps,
+        "done": counts.done,
+        "state_planned": counts.planned,
+        "state_due": counts.due,
+        "state_overdue": counts.overdue,
+        "state_installed": counts.installed,
+        "state_verified": counts.verified,
+        "state_regressed": counts.regressed,
+        "state_drift": counts.drift,
+        "installed_in_month": counts.installed_in_month,
+    }
+
+
+def rollout_values(report: MonthlyReport, section: RolloutSection) -> list[dict[str, Value]]:
+    """The rollout CSV's rows, keyed by :data:`ROLLOUT_COLUMNS` (values, not text)."""
+    as_of = dt.datetime.fromtimestamp(section.as_of, labels.KST).isoformat()
+    city = report.city
+    rows: list[dict[str, Value]] = [
+        {"code": city.code, "name_ko": city.name_ko, "name_en": city.name_en, "kind": k.kind,
+         "target": k.target, **counts_values(k.counts), "as_of": as_of}
+        for k in section.kinds
+    ]  # fmt: skip
+    rows += [
+        {"code": d.code, "name_ko": d.name_ko, "name_en": d.name_en, "kind": "all",
+         "target": None, **counts_values(d.counts), "as_of": as_of}
+        for d in section.districts
+    ]  # fmt: skip
+    return rows
+
+
+def write_rollout_csv(report: MonthlyReport, path: Path, lang: str) -> Path | None:
+    """The rollout CSV at ``path``; nothing (None) when the inventory has no programme."""
+    labels.check_lang(lang)
+    if report.rollout is None:
+        return None
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow([labels.text(key, lang) for key in ROLLOUT_COLUMNS])
+        for values in rollout_values(report, report.rollout):
+            writer.writerow([plain(values[key]) for key in ROLLOUT_COLUMNS])
     return path

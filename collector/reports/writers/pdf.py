@@ -3,8 +3,11 @@
 Page 1: the title in Korean and English, the month (and a month-to-date notice when so), the
 city's headline figures, a bar chart of the city's daily usage, the tariff and the methodology.
 Then the table of the 25 gu with the city's total, the city's top sites and its usage by mount
-type. Every page has a running footer: when it was generated, by which software version, and
-the page number. Numbers are right-aligned with thousands separators.
+type. Then the Wi-Fi 6 rollout (와이파이6 교체·신설) from a new page: the programme per kind
+against its targets, the APs installed in the period with their before/after figures, how it
+is counted, and the table of the gu; one line instead when the inventory has no programme.
+Every page has a running footer: when it was generated, by which software version, and the page
+number. Numbers are right-aligned with thousands separators.
 
 The font comes from the Debian package ``fonts-nanum``; without it :func:`write_pdf` raises
 :class:`FontMissingError` naming the package (no PDF with missing Korean glyphs is written).
@@ -22,7 +25,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from collector.reports.table import AreaReport, MonthlyReport
+from collector.reports.table import AreaReport, MonthlyReport, RolloutCounts, RolloutSection
 from collector.reports.writers import labels
 
 FONT_DIR = Path("/usr/share/fonts/truetype/nanum")
@@ -39,6 +42,7 @@ BAR = (62, 122, 190)
 WARN = (176, 0, 32)
 MARGIN = 18.0
 ROW_MM = 6.8  # a table row: line height 5.6 + padding
+PDF_INSTALLS = 200  # the period's installs listed in the PDF (all of them in the XLSX)
 
 
 class FontMissingError(RuntimeError):
@@ -301,8 +305,9 @@ class _Report(FPDF):
         widths: Sequence[float],
         aligns: Sequence[str],
         bold_last: bool = False,
+        size: float = 8.5,
     ) -> None:
-        self.set_font(FONT, "", 8.5)
+        self.set_font(FONT, "", size)
         self.set_draw_color(*RULE)
         self.set_line_width(0.2)
         self.set_fill_color(*ZEBRA)  # the zebra rows' text cells fill with the current colour
@@ -314,7 +319,7 @@ class _Report(FPDF):
             borders_layout="HORIZONTAL_LINES",
             cell_fill_color=ZEBRA,
             cell_fill_mode="ROWS",
-            line_height=5.6,
+            line_height=5.6 * size / 8.5,
             padding=(0.6, 1.6, 0.6, 1.6),
             width=self.epw,
         ) as table:
@@ -380,6 +385,119 @@ class _Report(FPDF):
             self.table_of([labels.text(k, lang) for k in mount_keys], rows,
                           (40, 20, 28, 30, 36, 26), ("LEFT",) + ("RIGHT",) * 5,
                           bold_last=True)  # fmt: skip
+
+    # --- the Wi-Fi 6 rollout ----------------------------------------------------------------
+
+    def rollout(self) -> None:
+        lang, section = self.report_lang, self.report.rollout
+        if section is None:
+            if self.will_page_break(12):
+                self.add_page()
+            self.ln(3)
+            self.set_font(FONT, "B", 9.5)
+            self.set_text_color(*ACCENT)
+            self.multi_cell(0, 5, labels.text("rollout_none", lang),
+                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+            self.set_text_color(*INK)
+            return
+        self.add_page()
+        month = _month_title(self.report.month, lang)
+        self.section(f"{labels.text('rollout_title', lang)} · {month}")
+        self.set_font(FONT, "", 8.5)
+        self.set_text_color(*MUTED)
+        self.cell(0, 5, labels.rollout_as_of(section, lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*INK)
+        for warning in labels.rollout_warnings(section, lang):
+            self.set_text_color(*WARN)
+            self.set_font(FONT, "B", 8.5)
+            self.multi_cell(0, 4.6, warning, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.set_text_color(*INK)
+        self.ln(1)
+        self._rollout_totals(section)
+        self._rollout_installs(section)
+        self.section(labels.text("rollout_method", lang), need=40)
+        for body in labels.rollout_method(section, lang):
+            self.paragraph(body)
+        self._rollout_districts(section)
+
+    def _rollout_totals(self, section: RolloutSection) -> None:
+        lang = self.report_lang
+        self.section(labels.text("rollout_totals", lang), need=ROW_MM * 15)
+        kinds = section.kinds
+        rows = [
+            [labels.text("target", lang), *(labels.fmt_opt(k.target) for k in kinds)],
+            [labels.text("plan_aps", lang), *(labels.fmt_int(k.counts.aps) for k in kinds)],
+            [labels.text("done", lang), *(labels.fmt_int(k.counts.done) for k in kinds)],
+            [labels.text("done_of_target", lang),
+             *(labels.fmt_pct(k.done_of_target) for k in kinds)],
+            [labels.text("done_of_plan", lang), *(labels.fmt_pct(k.done_of_plan) for k in kinds)],
+            [labels.text("installed_in_month", lang),
+             *(labels.fmt_int(k.counts.installed_in_month) for k in kinds)],
+        ]  # fmt: skip
+        for state in ("planned", "due", "overdue", "installed", "verified", "regressed", "drift"):
+            rows.append([labels.state_label(state, lang),
+                         *(labels.fmt_int(getattr(k.counts, state)) for k in kinds)])  # fmt: skip
+        headings = [labels.text("item", lang), *(labels.kind_name(k.kind, lang) for k in kinds)]
+        self.table_of(headings, rows, (72, 34, 34, 34), ("LEFT", "RIGHT", "RIGHT", "RIGHT"))
+        if section.drift_outside:
+            self.set_font(FONT, "", 8)
+            self.cell(0, 5, labels.text("drift_outside", lang,
+                                        n=labels.fmt_int(section.drift_outside)),
+                      new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+
+    def _rollout_districts(self, section: RolloutSection) -> None:
+        lang = self.report_lang
+        self.section(labels.text("rollout_districts", lang),
+                     need=ROW_MM * (len(section.districts) + 3))  # fmt: skip
+        headings = [labels.text(k, lang) for k in ("area", "plan_aps", "done")]
+        headings += [labels.state_name(s, lang) for s in ("verified", "overdue", "regressed",
+                                                          "drift")]  # fmt: skip
+        headings.append(labels.text("installed_in_month", lang))
+        rows = [
+            [labels.both_names(d.name_ko, d.name_en, lang), *_rollout_cells(d.counts)]
+            for d in section.districts
+        ]
+        rows.append([labels.text("city_total", lang), *_rollout_cells(section.total.counts)])
+        self.table_of(headings, rows, (44, 18, 18, 18, 18, 20, 20, 18),
+                      ("LEFT",) + ("RIGHT",) * 7, bold_last=True)  # fmt: skip
+
+    def _rollout_installs(self, section: RolloutSection) -> None:
+        lang = self.report_lang
+        title = f"{labels.text('rollout_installs', lang)} ({labels.fmt_int(len(section.installs))})"
+        if not section.installs:
+            self.section(title, need=8)
+            self.paragraph(labels.text("rollout_no_installs", lang), size=8.5)
+            return
+        self.section(title, need=ROW_MM * min(len(section.installs) + 2, 8))
+        keys = ("ap", "area", "kind", "installed_on", "state", "pdf_traffic_before",
+                "pdf_traffic_after", "pdf_polls_before", "pdf_polls_after")  # fmt: skip
+        rows = []
+        for i in section.installs[:PDF_INSTALLS]:
+            before, after = i.before, i.after
+            rows.append([
+                i.ap_id,
+                i.district_ko if lang == "ko" else i.district_en,
+                labels.kind_name(i.kind, lang),
+                i.installed_at.astimezone(labels.KST).date().isoformat(),
+                labels.state_name(i.state, lang),
+                labels.fmt_gb(before.traffic_per_day if before else None),
+                labels.fmt_gb(after.traffic_per_day if after else None),
+                labels.fmt_pct(labels.share(before.poll_success if before else None)),
+                labels.fmt_pct(labels.share(after.poll_success if after else None)),
+            ])  # fmt: skip
+        self.table_of([labels.text(k, lang) for k in keys], rows,
+                      (25, 27, 20, 18, 16, 17, 17, 17, 17),
+                      ("LEFT", "LEFT", "LEFT", "LEFT", "LEFT") + ("RIGHT",) * 4,
+                      size=7.5)  # fmt: skip
+        hidden = len(section.installs) - PDF_INSTALLS
+        if hidden > 0:
+            self.paragraph(labels.text("rollout_more_installs", lang, n=labels.fmt_int(hidden)))
+
+
+def _rollout_cells(counts: RolloutCounts) -> list[str]:
+    return [labels.fmt_int(n) for n in (counts.aps, counts.done, counts.verified, counts.overdue,
+                                         counts.regressed, counts.drift,
+                                         counts.installed_in_month)]  # fmt: skip
 
 
 def area_title(area: AreaReport, lang: str) -> str:
@@ -453,6 +571,7 @@ def write_pdf(report: MonthlyReport, path: Path, lang: str, font_dir: Path = FON
     pdf.tariff_and_method()
     pdf.districts()
     pdf.sites_and_mounts(report.city)
+    pdf.rollout()
     subset_log = logging.getLogger("fontTools.subset")
     level = subset_log.level
     subset_log.setLevel(logging.ERROR)  # "TSI0 NOT subset": hinting sources, harmless

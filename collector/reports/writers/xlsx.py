@@ -1,7 +1,10 @@
-"""The report as an Excel workbook (openpyxl): a summary sheet, then one sheet per area.
+"""The report as an Excel workbook (openpyxl): a summary sheet, the rollout, one sheet per area.
 
 Sheets: the summary (요약 / Summary: title, period, the city and the 25 gu in one table, the
-tariff and the methodology), then ``11000 서울특별시`` and one per gu (``11680 강남구``: its
+tariff and the methodology), the Wi-Fi 6 rollout (와이파이6 교체·신설 / Wi-Fi 6 rollout: the
+programme per kind against its targets, per gu, and the APs installed in the period with their
+before/after figures; one line when the inventory has no programme), then ``11000 서울특별시``
+and one per gu (``11680 강남구``: its
 figures, top sites, usage by mount type, daily table). Numbers are numeric cells with number
 formats (``#,##0`` for won, bytes and counts; ``0.000`` for TB; ``0.0%`` for ratios, stored as
 fractions); the header rows are frozen. Excel keeps 15 significant digits, so a byte count of
@@ -20,12 +23,20 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
-from collector.reports.table import AreaReport, Figures, MonthlyReport
+from collector.reports.table import (
+    ApFigures,
+    AreaReport,
+    Figures,
+    MonthlyReport,
+    RolloutCounts,
+)
 from collector.reports.writers import labels
 from collector.reports.writers.csv_out import areas
 
 INT = "#,##0"
 TB = "#,##0.000"
+GB = "#,##0.000"
+DEC1 = "#,##0.0"
 PCT = "0.0%"
 CHANGE = "+0.0%;-0.0%;0.0%"
 _HEAD_FILL = PatternFill("solid", fgColor="DCE3EE")
@@ -258,6 +269,135 @@ def _area_sheet(wb: Any, report: MonthlyReport, area: AreaReport, lang: str) -> 
     s.finish()
 
 
+#: (label key, number format) of the rollout's counts, per kind and per gu alike.
+ROLLOUT_COUNT_COLUMNS: tuple[tuple[str, str | None], ...] = (
+    ("plan_aps", INT),
+    ("done", INT),
+    ("state_planned", INT),
+    ("state_due", INT),
+    ("state_overdue", INT),
+    ("state_installed", INT),
+    ("state_verified", INT),
+    ("state_regressed", INT),
+    ("state_drift", INT),
+    ("installed_in_month", INT),
+)
+ROLLOUT_KIND_COLUMNS: tuple[tuple[str, str | None], ...] = (
+    ("kind", None),
+    ("target", INT),
+    ("done_of_target", PCT),
+    ("done_of_plan", PCT),
+    *ROLLOUT_COUNT_COLUMNS,
+)
+ROLLOUT_DISTRICT_COLUMNS: tuple[tuple[str, str | None], ...] = (
+    ("code", None),
+    ("name_ko", None),
+    ("name_en", None),
+    *ROLLOUT_COUNT_COLUMNS,
+)
+ROLLOUT_INSTALL_COLUMNS: tuple[tuple[str, str | None], ...] = (
+    ("ap", None),
+    ("code", None),
+    ("area", None),
+    ("site", None),
+    ("site_name", None),
+    ("kind", None),
+    ("quarter", None),
+    ("installed_at", "yyyy-mm-dd hh:mm"),
+    ("state", None),
+    ("days_before", INT),
+    ("traffic_before", GB),
+    ("peak_before", INT),
+    ("sessions_before", DEC1),
+    ("polls_before", PCT),
+    ("days_after", INT),
+    ("traffic_after", GB),
+    ("peak_after", INT),
+    ("sessions_after", DEC1),
+    ("polls_after", PCT),
+)
+
+
+def rollout_counts(counts: RolloutCounts) -> list[Any]:
+    return [counts.aps, counts.done, counts.planned, counts.due, counts.overdue,
+            counts.installed, counts.verified, counts.regressed, counts.drift,
+            counts.installed_in_month]  # fmt: skip
+
+
+def _ap_figures(f: ApFigures | None) -> list[Any]:
+    """Days, GB/day, peak clients, sessions/day, poll success (a fraction); empty without."""
+    if f is None:
+        return [None] * 5
+    return [f.days, float(labels.gb(f.traffic_per_day)), f.peak_clients, f.sessions_per_day,
+            f.poll_success]  # fmt: skip
+
+
+def _rollout_sheet(wb: Any, report: MonthlyReport, lang: str) -> None:
+    ws = wb.create_sheet(labels.text("rollout_sheet", lang))
+    s = _Sheet(ws)
+    section = report.rollout
+    if section is None:
+        s.line(labels.text("rollout_none", lang), _SECTION)
+        s.widths[1] = 12
+        s.finish()
+        return
+    s.line(f"{labels.text('rollout_title', lang)} · {report.month}", _TITLE)
+    s.line(labels.rollout_as_of(section, lang))
+    for warning in labels.rollout_warnings(section, lang):
+        s.line(warning, Font(bold=True, color="C00000"))
+    ws.freeze_panes = ws.cell(row=s.row, column=1)  # the title and the as-of line stay
+    s.skip()
+    width = len(ROLLOUT_INSTALL_COLUMNS)
+
+    s.line(labels.text("rollout_totals", lang), _SECTION)
+    s.header([labels.text(key, lang) for key, _ in ROLLOUT_KIND_COLUMNS])
+    formats = [fmt for _, fmt in ROLLOUT_KIND_COLUMNS]
+    for k in section.kinds:
+        s.values(
+            [labels.kind_name(k.kind, lang), k.target, _ratio(k.done_of_target),
+             _ratio(k.done_of_plan), *rollout_counts(k.counts)],
+            formats, total=k is section.total,
+        )  # fmt: skip
+    if section.drift_outside:
+        s.line(labels.text("drift_outside", lang, n=labels.fmt_int(section.drift_outside)))
+
+    s.skip()
+    s.line(labels.text("rollout_districts", lang), _SECTION)
+    s.header([labels.text(key, lang) for key, _ in ROLLOUT_DISTRICT_COLUMNS])
+    formats = [fmt for _, fmt in ROLLOUT_DISTRICT_COLUMNS]
+    for d in section.districts:
+        s.values([d.code, d.name_ko, d.name_en, *rollout_counts(d.counts)], formats)
+    city = report.city
+    s.values([city.code, city.name_ko, city.name_en, *rollout_counts(section.total.counts)],
+             formats, total=True)  # fmt: skip
+
+    s.skip()
+    s.line(labels.text("rollout_installs", lang), _SECTION)
+    if not section.installs:
+        s.line(labels.text("rollout_no_installs", lang))
+    else:
+        s.header([labels.text(key, lang) for key, _ in ROLLOUT_INSTALL_COLUMNS])
+        formats = [fmt for _, fmt in ROLLOUT_INSTALL_COLUMNS]
+        for i in section.installs:
+            name = i.district_ko if lang == "ko" else i.district_en
+            s.values(
+                [i.ap_id, i.district_code, name, i.site, i.site_name,
+                 labels.kind_name(i.kind, lang), i.quarter,
+                 i.installed_at.astimezone(labels.KST).replace(tzinfo=None),
+                 labels.state_name(i.state, lang), *_ap_figures(i.before),
+                 *_ap_figures(i.after)],
+                formats,
+            )  # fmt: skip
+    s.widths[1] = max(s.widths.get(1, 0), 16)
+    s.widths[8] = max(s.widths.get(8, 0), 17)
+
+    s.skip()
+    s.line(labels.text("rollout_method", lang), _SECTION)
+    for paragraph in labels.rollout_method(section, lang):
+        s.paragraph(paragraph, width)
+    s.finish()
+
+
 def write_xlsx(report: MonthlyReport, path: Path, lang: str) -> Path:
     labels.check_lang(lang)
     wb = Workbook()
@@ -265,6 +405,7 @@ def write_xlsx(report: MonthlyReport, path: Path, lang: str) -> Path:
     wb.properties.creator = f"pubwifi {report.software_version}"
     wb.properties.created = report.generated_at.replace(tzinfo=None)
     _summary(wb, report, lang)
+    _rollout_sheet(wb, report, lang)
     for area in areas(report):
         _area_sheet(wb, report, area, lang)
     wb.save(path)

@@ -130,8 +130,9 @@ def test_xlsx_cells_are_numbers_equal_to_the_table(
     wb = load_workbook(files["report-2026-11.xlsx"])
     names = wb.sheetnames
     assert names[0] == labels.text("summary", lang)
-    assert names[1:] == [sheet_name(a, lang) for a in areas(report)]
-    assert len(names) == 1 + 1 + 25 and all(len(n) <= 31 for n in names)
+    assert names[1] == labels.text("rollout_sheet", lang)  # one line: no programme here
+    assert names[2:] == [sheet_name(a, lang) for a in areas(report)]
+    assert len(names) == 1 + 1 + 1 + 25 and all(len(n) <= 31 for n in names)
     if lang == "ko":
         assert "11680 강남구" in names
     summary = wb[names[0]]

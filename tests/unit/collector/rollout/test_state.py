@@ -136,3 +136,24 @@ def test_a_new_ap_is_installed_when_it_first_answers(inventory: Inventory) -> No
     row = evaluate(item.ap, item, [answered], ledger, at("2025-06-01T00:00"), STANDARDS)
     assert row is not None and row.state is State.VERIFIED and row.before is None
     assert kst_date(row.installed_at or 0) == "2025-05-02" and row.after is not None
+
+
+def test_status_as_of_an_earlier_time_sees_only_what_was_seen_by_then(
+    inventory: Inventory,
+) -> None:
+    from collector.rollout.status import rollout_status
+
+    item = replacement(inventory)
+    later = Sighting(item.ap.id, "snmp", item.model, None, at("2025-07-10T10:00"), at("2025-08-01T00:00"))
+    old = Sighting(item.ap.id, "snmp", item.ap.model, None, at("2025-01-01T00:00"), at("2025-07-10T09:45"))
+
+    class Store:
+        def sightings(self) -> dict[str, list[Sighting]]:
+            return {item.ap.id: [old, later]}
+
+    def state(now: str) -> State:
+        status = rollout_status(inventory, Store(), None, {}, at(now))  # type: ignore[arg-type]
+        return next(r.state for r in status.rows if r.ap_id == item.ap.id)
+
+    assert state("2025-07-01T00:00") is not State.INSTALLED  # installed only on 07-10
+    assert state("2025-07-11T00:00") is State.INSTALLED
