@@ -50,8 +50,10 @@ def fill(data_dir: Path, inventory_path: Path, days: int) -> tuple[int, int]:
     store = RolloutStore.in_data_dir(data_dir)
     aps = list(inventory)
     for day in range(first_day, end_day, DAY_S):
-        rows = [(ap.id, ap.district.code, [2_000_000_000, 900_000_000, 100, 86_400, 96, 95])
-                for ap in aps]  # fmt: skip
+        rows = [
+            (ap.id, ap.district.code, [2_000_000_000, 900_000_000, 100, 86_400, 96, 95])
+            for ap in aps
+        ]
         mirror.put_day(day, rows)
         store.record([], [DayObservation(ap.id, day, rng.randrange(40)) for ap in aps])
     sightings = [
@@ -88,17 +90,32 @@ def main() -> int:
         root = Path(tmp)
         inventory = root / "inventory.yaml"
         subprocess.run(
-            [str(BIN), "inventory", "generate", "--aps", str(args.aps), "--program", "2025",
-             "-o", str(inventory)],
-            check=True, capture_output=True,
-        )  # fmt: skip
+            [
+                str(BIN),
+                "inventory",
+                "generate",
+                "--aps",
+                str(args.aps),
+                "--program",
+                "2025",
+                "-o",
+                str(inventory),
+            ],
+            check=True,
+            capture_output=True,
+        )
         started = time.perf_counter()
         total, installed = fill(root / "var", inventory, args.days)
-        print(f"fleet: {total:,} APs, {installed} programme APs seen installed; "
-              f"ledger copy {args.days} days x {total:,} APs filled in "
-              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
-        env = {**os.environ, "PUBWIFI_DATA_DIR": str(root / "var"),
-               "PUBWIFI_INVENTORY": str(inventory)}  # fmt: skip
+        print(
+            f"fleet: {total:,} APs, {installed} programme APs seen installed; "
+            f"ledger copy {args.days} days x {total:,} APs filled in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        env = {
+            **os.environ,
+            "PUBWIFI_DATA_DIR": str(root / "var"),
+            "PUBWIFI_INVENTORY": str(inventory),
+        }
         command = [str(BIN), "rollout", "status", "--at", END.isoformat()]
         walls = []
         for run in range(1, args.runs + 1):
@@ -111,8 +128,10 @@ def main() -> int:
         print(f"--json: {json_wall:.3f} s, {json_size:,} bytes")
         day = kst_day(END.timestamp() - 1)
         verdict = "met" if warm <= TARGET_S else "MISSED"
-        print(f"rollout status, {total:,} APs, as of {dt.datetime.fromtimestamp(day, KST).date()}"
-              f" +1 day: median warm {warm:.3f} s (target <= {TARGET_S:.0f} s): {verdict}")  # fmt: skip
+        print(
+            f"rollout status, {total:,} APs, as of {dt.datetime.fromtimestamp(day, KST).date()}"
+            f" +1 day: median warm {warm:.3f} s (target <= {TARGET_S:.0f} s): {verdict}"
+        )
         return 0 if verdict == "met" else 1
 
 

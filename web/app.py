@@ -121,6 +121,7 @@ def create_app(
     from web.api import api
     from web.pages import pages
     from web.provisioning_pages import provisioning
+    from web.rollout_pages import rollout
 
     app = Flask(__name__)
     tls = os.environ.get("PUBWIFI_WEB_TLS", "") in ("1", "true", "yes") if tls is None else tls
@@ -203,6 +204,7 @@ def create_app(
     app.register_blueprint(pages)
     app.register_blueprint(api)
     app.register_blueprint(provisioning)
+    app.register_blueprint(rollout)
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:  # no login: a readiness probe, no data

@@ -129,8 +129,8 @@ def build(
     settings: Settings, inventory_path: Path | None, refresh_s: float
 ) -> tuple[Flask, Refresher]:
     """The app and its refresher, wired from the settings."""
-    from web.app import create_app
     from collector.inventory.cache import cached_inventory
+    from web.app import create_app
     from web.snapshot import Refresher, build_snapshot, fetch_health
 
     inventory = cached_inventory(

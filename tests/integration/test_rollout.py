@@ -20,7 +20,6 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -79,10 +78,24 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "PUBWIFI_INVENTORY": str(inventory),
         }
         run(
-            "inventory", "generate", "--aps", "30", "--program", "2025", "--replacements", "6",
-            "--new-aps", "2", "--platform", "cisco_ios_ap", "--seed", "3", "-o", str(inventory),
+            "inventory",
+            "generate",
+            "--aps",
+            "30",
+            "--program",
+            "2025",
+            "--replacements",
+            "6",
+            "--new-aps",
+            "2",
+            "--platform",
+            "cisco_ios_ap",
+            "--seed",
+            "3",
+            "-o",
+            str(inventory),
             env=env,
-        )  # fmt: skip
+        )
         text = inventory.read_text(encoding="utf-8").replace("status: planned", "status: active")
         inventory.write_text(text, encoding="utf-8")
         replaced = re.findall(r"id: (AP-[0-9-]+),[^\n]*replacement:", text)
@@ -96,8 +109,19 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         rules.append(f"  - {{kind: swapped_to_wifi6, ap: {drifted}, at: '{DRIFT}'}}")
         faults = tmp / "faults.yaml"
         faults.write_text("faults:\n" + "\n".join(rules) + "\n", encoding="utf-8")
-        run("lab", "backfill", "--inventory", str(inventory), "--days", "36", "--until", NOW,
-            "--faults", str(faults), env=env)  # fmt: skip
+        run(
+            "lab",
+            "backfill",
+            "--inventory",
+            str(inventory),
+            "--days",
+            "36",
+            "--until",
+            NOW,
+            "--faults",
+            str(faults),
+            env=env,
+        )
         status = json.loads(run("rollout", "status", "--at", NOW, "--json", env=env).stdout)
         yield {
             "env": env,
@@ -154,8 +178,20 @@ def test_totals_and_cells_add_up(fleet: dict[str, Any]) -> None:
 
 
 def truth(fleet: dict[str, Any], ap: str, start: int, end: int) -> dict[str, int]:
-    out = run("lab", "truth", "--inventory", str(fleet["inventory"]), "--from", str(start),
-              "--to", str(end), "--ap", ap, "--json", env=fleet["env"]).stdout  # fmt: skip
+    out = run(
+        "lab",
+        "truth",
+        "--inventory",
+        str(fleet["inventory"]),
+        "--from",
+        str(start),
+        "--to",
+        str(end),
+        "--ap",
+        ap,
+        "--json",
+        env=fleet["env"],
+    ).stdout
     rows = json.loads(out)["aps"]
     assert len(rows) == 1
     return dict(rows[0])
@@ -186,8 +222,9 @@ def test_filters_csv_and_text(fleet: dict[str, Any]) -> None:
     env = fleet["env"]
     ap = fleet["rows"][fleet["swapped"][0]]
     by_district = json.loads(
-        run("rollout", "status", "--at", NOW, "--json", "--district", ap["district"],
-            env=env).stdout  # fmt: skip
+        run(
+            "rollout", "status", "--at", NOW, "--json", "--district", ap["district"], env=env
+        ).stdout
     )
     assert {row["district"] for row in by_district["aps"]} == {ap["district"]}
     assert by_district["totals"]["replacement"]["target"] is None  # a part is not the programme
@@ -195,8 +232,9 @@ def test_filters_csv_and_text(fleet: dict[str, Any]) -> None:
         run("rollout", "status", "--at", NOW, "--json", "--quarter", ap["quarter"], env=env).stdout
     )
     assert {row["quarter"] for row in quarter["aps"]} == {ap["quarter"]}
-    rows = list(csv.DictReader(run("rollout", "status", "--at", NOW, "--csv", env=env).stdout
-                               .splitlines()))  # fmt: skip
+    rows = list(
+        csv.DictReader(run("rollout", "status", "--at", NOW, "--csv", env=env).stdout.splitlines())
+    )
     assert len(rows) == len(fleet["rows"]) and rows[0]["state"]
     verified = [r for r in rows if r["state"] == "verified" and r["kind"] == "replacement"]
     assert len(verified) == 3 and all(r["before_poll_success"] == "1.0" for r in verified)

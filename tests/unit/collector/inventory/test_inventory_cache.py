@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from collector.inventory.generate import GenerateOptions, generate
-from collector.inventory.load import load_inventory
 from collector.inventory import cache as inventory_cache
 from collector.inventory.cache import cached_inventory
+from collector.inventory.generate import GenerateOptions, generate
+from collector.inventory.load import load_inventory
 
 
 def test_the_cache_equals_a_fresh_load_and_follows_the_file(

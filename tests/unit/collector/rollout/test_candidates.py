@@ -19,13 +19,31 @@ STANDARDS = {"AIR-AP1832I": "wifi5", "AIR-CAP3602I": "wifi4", "C9120AXI": "wifi6
 
 # id: (footfall, installed, model, standard, bytes/day, peak clients, polls up of 96, reboots)
 FLEET = {
-    "AP-11110-00001": ("very_high", "2015-09-01", "AIR-CAP3602I", "wifi4", 81_000_000_000, 30, 96, 0),
+    "AP-11110-00001": (
+        "very_high",
+        "2015-09-01",
+        "AIR-CAP3602I",
+        "wifi4",
+        81_000_000_000,
+        30,
+        96,
+        0,
+    ),
     "AP-11110-00002": ("high", "2020-09-01", "AIR-AP1832I", "wifi5", 10_000_000_000, 30, 96, 0),
     "AP-11110-00003": ("low", "2023-09-01", "AIR-AP1832I", "wifi5", 1_000_000_000, 3, 90, 8),
     "AP-11110-00004": ("medium", "2024-09-01", "AIR-AP1832I", "wifi5", 2_000_000_000, 6, 96, 0),
     "AP-11110-00005": ("very_high", "2015-09-01", "C9120AXI", "wifi6", 99_000_000_000, 90, 96, 0),
-    "AP-11110-00006": ("very_high", "2015-09-01", "AIR-AP1832I", "wifi5", 99_000_000_000, 90, 96, 0),
-}  # fmt: skip
+    "AP-11110-00006": (
+        "very_high",
+        "2015-09-01",
+        "AIR-AP1832I",
+        "wifi5",
+        99_000_000_000,
+        90,
+        96,
+        0,
+    ),
+}
 
 
 def write_fleet(tmp_path: Path) -> Path:
@@ -40,13 +58,17 @@ def write_fleet(tmp_path: Path) -> Path:
     ]
     aps = ["aps:"]
     for n, (ap, (footfall, installed, model, standard, *_)) in enumerate(FLEET.items(), 1):
-        lines.append(f"  S{n}: {{name: site {n}, district: '11110', dong: 사직동, lat: 37.57, "
-                     f"lon: 126.97, mount: bus_stop, footfall: {footfall}}}")  # fmt: skip
+        lines.append(
+            f"  S{n}: {{name: site {n}, district: '11110', dong: 사직동, lat: 37.57, "
+            f"lon: 126.97, mount: bus_stop, footfall: {footfall}}}"
+        )
         extra = ""
         if ap.endswith("6"):  # planned already: never a candidate
             extra = ", replacement: {model: C9120AXI, standard: wifi6, quarter: 2025Q4}"
-        aps.append(f"  - {{id: {ap}, site: S{n}, address: 127.30.0.{n}, model: {model}, "
-                   f"standard: {standard}, installed: {installed}{extra}}}")  # fmt: skip
+        aps.append(
+            f"  - {{id: {ap}, site: S{n}, address: 127.30.0.{n}, model: {model}, "
+            f"standard: {standard}, installed: {installed}{extra}}}"
+        )
     path = tmp_path / "inventory.yaml"
     path.write_text("\n".join(lines + aps) + "\n", encoding="utf-8")
     return path
@@ -64,16 +86,24 @@ def ranked(tmp_path: Path) -> list:  # type: ignore[type-arg]
             for ap, (*_, traffic, _peak, up, _boots) in FLEET.items()
         ]
         mirror.put_day(day, rows)
-        store.record([], [DayObservation(ap, day, peak, boots if k == 1 else 0)
-                          for ap, (*_, peak, _up, boots) in FLEET.items()])  # fmt: skip
+        store.record(
+            [],
+            [
+                DayObservation(ap, day, peak, boots if k == 1 else 0)
+                for ap, (*_, peak, _up, boots) in FLEET.items()
+            ],
+        )
     store.record([Sighting("AP-11110-00002", "snmp", "AIR-AP1832I", None, NOW - 9e5, NOW - 60)])
     return candidates(inventory, store, mirror, STANDARDS, NOW, top=None)
 
 
 def test_only_unplanned_legacy_aps_in_score_order(ranked: list) -> None:  # type: ignore[type-arg]
     assert [c.ap_id for c in ranked] == [
-        "AP-11110-00001", "AP-11110-00002", "AP-11110-00003", "AP-11110-00004",
-    ]  # fmt: skip
+        "AP-11110-00001",
+        "AP-11110-00002",
+        "AP-11110-00003",
+        "AP-11110-00004",
+    ]
     assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
 
 
@@ -81,14 +111,18 @@ def test_each_score_is_its_documented_formula(ranked: list) -> None:  # type: ig
     first, second, third, fourth = ranked
     # 81 GB/day on Wi-Fi 4 = 7.5 Mbit/s of 150: 5 % -> 1; 30 clients of 30 -> 1; 10 years -> 1
     assert first.utilisation == pytest.approx(0.05) and first.density == 1.0
-    assert first.score == round(100 * (WEIGHTS["utilisation"] + WEIGHTS["density"]
-                                      + WEIGHTS["age"] + WEIGHTS["footfall"]), 1)  # fmt: skip
+    assert first.score == round(
+        100 * (WEIGHTS["utilisation"] + WEIGHTS["density"] + WEIGHTS["age"] + WEIGHTS["footfall"]),
+        1,
+    )
     assert third.poll_success == pytest.approx(90 / 96) and third.reboots == 8
     missed = min(1.0, (1 - 90 / 96) / 0.05)
-    expected = 100 * (WEIGHTS["utilisation"] * min(1.0, third.utilisation / 0.05)
-                      + WEIGHTS["density"] * 3 / 60
-                      + WEIGHTS["failures"] * (0.5 * missed + 0.5)
-                      + WEIGHTS["age"] * third.age_years / 10)  # fmt: skip
+    expected = 100 * (
+        WEIGHTS["utilisation"] * min(1.0, third.utilisation / 0.05)
+        + WEIGHTS["density"] * 3 / 60
+        + WEIGHTS["failures"] * (0.5 * missed + 0.5)
+        + WEIGHTS["age"] * third.age_years / 10
+    )
     assert third.score == round(expected, 1)
     assert second.model == "AIR-AP1832I" and second.days == 28 and second.peak_clients == 30
     assert fourth.footfall == "medium" and fourth.reboots == 0

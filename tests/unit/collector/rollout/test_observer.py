@@ -14,10 +14,19 @@ T0 = dt.datetime(2025, 7, 10, 9, 0, tzinfo=KST).timestamp()
 
 
 def sample(minute: int, model: str | None, clients: tuple[int, int], uptime: int) -> Sample:
-    radios = (RadioSample("1", 1, "2.4GHz", clients=clients[0]),
-              RadioSample("2", 2, "5GHz", clients=clients[1]))  # fmt: skip
-    return Sample("AP-1", int((T0 + 60 * minute) * 1e9), True, model=model, firmware="fw",
-                  uptime=uptime, radios=radios)  # fmt: skip
+    radios = (
+        RadioSample("1", 1, "2.4GHz", clients=clients[0]),
+        RadioSample("2", 2, "5GHz", clients=clients[1]),
+    )
+    return Sample(
+        "AP-1",
+        int((T0 + 60 * minute) * 1e9),
+        True,
+        model=model,
+        firmware="fw",
+        uptime=uptime,
+        radios=radios,
+    )
 
 
 def test_models_peaks_and_reboots_reach_the_store(tmp_path: Path) -> None:

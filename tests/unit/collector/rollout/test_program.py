@@ -18,10 +18,17 @@ def test_a_34000_ap_fleet_gets_exactly_450_replacements_and_280_new(tmp_path: Pa
     kinds = Counter(item.kind for item in items)
     assert kinds == {Kind.REPLACEMENT: 450, Kind.NEW: 280}
     assert len(inventory) == 34_280
-    assert {item.ap.district.code for item in items} == {d.code for d in inventory.districts.values()}
+    assert {item.ap.district.code for item in items} == {
+        d.code for d in inventory.districts.values()
+    }
     assert len({item.ap.district.code for item in items}) == 25
     by_quarter = Counter((item.kind, item.quarter.label) for item in items)
-    assert [by_quarter[(Kind.REPLACEMENT, f"2025Q{q}")] for q in (1, 2, 3, 4)] == [68, 112, 135, 135]
+    assert [by_quarter[(Kind.REPLACEMENT, f"2025Q{q}")] for q in (1, 2, 3, 4)] == [
+        68,
+        112,
+        135,
+        135,
+    ]
     assert [by_quarter[(Kind.NEW, f"2025Q{q}")] for q in (1, 2, 3, 4)] == [42, 70, 84, 84]
     for item in items:
         if item.kind is Kind.REPLACEMENT:

@@ -33,10 +33,17 @@ def days(start: str, count: int, **values: int) -> dict[int, Day]:
     fields = {"rx": 1000, "tx": 3000, "sessions": 10, "polls": 96, "up": 96, "peak": 5}
     fields.update(values)
     return {
-        first + k * DAY_S: Day(first + k * DAY_S, fields["rx"], fields["tx"], fields["sessions"],
-                               fields["polls"], fields["up"], fields["peak"])
+        first + k * DAY_S: Day(
+            first + k * DAY_S,
+            fields["rx"],
+            fields["tx"],
+            fields["sessions"],
+            fields["polls"],
+            fields["up"],
+            fields["peak"],
+        )
         for k in range(count)
-    }  # fmt: skip
+    }
 
 
 def test_quarters_are_kst_calendar_quarters() -> None:
@@ -69,8 +76,10 @@ def test_before_the_planned_model_answers(
 
 def test_installed_then_verified_after_seven_good_days(inventory: Inventory) -> None:
     item = replacement(inventory)
-    history = [seen(item, item.ap.model, "2025-06-01T00:00", "2025-07-10T09:45"),
-               seen(item, item.model, "2025-07-10T10:00")]  # fmt: skip
+    history = [
+        seen(item, item.ap.model, "2025-06-01T00:00", "2025-07-10T09:45"),
+        seen(item, item.model, "2025-07-10T10:00"),
+    ]
     ledger = days("2025-06-26", 14) | days("2025-07-10", 15)
     row = evaluate(item.ap, item, history, ledger, at("2025-07-17T12:00"), STANDARDS)
     assert row is not None and row.state is State.INSTALLED
@@ -113,16 +122,22 @@ def test_worse_than_before_is_regressed(
 
 def test_drift_when_neither_the_inventory_nor_the_plan_answers(inventory: Inventory) -> None:
     item = replacement(inventory)
-    history = [seen(item, item.model, "2025-07-10T10:00", "2025-07-20T00:00"),
-               seen(item, "CW9166I", "2025-07-20T00:15")]  # fmt: skip
+    history = [
+        seen(item, item.model, "2025-07-10T10:00", "2025-07-20T00:00"),
+        seen(item, "CW9166I", "2025-07-20T00:15"),
+    ]
     row = evaluate(item.ap, item, history, {}, at("2025-08-01T00:00"), STANDARDS)
     assert row is not None and row.state is State.DRIFT
     assert kst_date(row.since or 0) == "2025-07-20" and "CW9166I" in row.note
     outside = next(ap for ap in inventory if ap.replacement is None and ap.new_in is None)
-    swap = Sighting(outside.id, "ssh", "C9120AXI", None, at("2025-07-01T00:00"), at("2025-07-02T00:00"))
+    swap = Sighting(
+        outside.id, "ssh", "C9120AXI", None, at("2025-07-01T00:00"), at("2025-07-02T00:00")
+    )
     drifted = evaluate(outside, None, [swap], {}, at("2025-08-01T00:00"), STANDARDS)
     assert drifted is not None and drifted.state is State.DRIFT and drifted.kind is None
-    same = Sighting(outside.id, "snmp", outside.model, None, at("2025-07-01T00:00"), at("2025-07-02T00:00"))
+    same = Sighting(
+        outside.id, "snmp", outside.model, None, at("2025-07-01T00:00"), at("2025-07-02T00:00")
+    )
     assert evaluate(outside, None, [same], {}, at("2025-08-01T00:00"), STANDARDS) is None
 
 
@@ -131,7 +146,9 @@ def test_a_new_ap_is_installed_when_it_first_answers(inventory: Inventory) -> No
     assert item.ap.status.value == "planned"
     row = evaluate(item.ap, item, [], {}, at("2026-02-01T00:00"), STANDARDS)
     assert row is not None and row.state is State.OVERDUE and "not polled" in row.note
-    answered = Sighting(item.ap.id, "snmp", "", None, at("2025-05-02T08:00"), at("2025-06-01T00:00"))
+    answered = Sighting(
+        item.ap.id, "snmp", "", None, at("2025-05-02T08:00"), at("2025-06-01T00:00")
+    )
     ledger = days("2025-05-03", 14)
     row = evaluate(item.ap, item, [answered], ledger, at("2025-06-01T00:00"), STANDARDS)
     assert row is not None and row.state is State.VERIFIED and row.before is None
@@ -144,8 +161,12 @@ def test_status_as_of_an_earlier_time_sees_only_what_was_seen_by_then(
     from collector.rollout.status import rollout_status
 
     item = replacement(inventory)
-    later = Sighting(item.ap.id, "snmp", item.model, None, at("2025-07-10T10:00"), at("2025-08-01T00:00"))
-    old = Sighting(item.ap.id, "snmp", item.ap.model, None, at("2025-01-01T00:00"), at("2025-07-10T09:45"))
+    later = Sighting(
+        item.ap.id, "snmp", item.model, None, at("2025-07-10T10:00"), at("2025-08-01T00:00")
+    )
+    old = Sighting(
+        item.ap.id, "snmp", item.ap.model, None, at("2025-01-01T00:00"), at("2025-07-10T09:45")
+    )
 
     class Store:
         def sightings(self) -> dict[str, list[Sighting]]:
