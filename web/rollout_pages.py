@@ -312,7 +312,7 @@ def candidates() -> ResponseReturnValue:
         "rollout_candidates.html",
         filters=rv.Filters(filters.district),
         at=at,
-        ranked=[(c, rv.contributions(c)) for c in ranked],
+        ranked=[(c, c.points) for c in ranked],
         rules=rv.score_rules(),
         terms=rv.TERMS,
         quarters=_cache().quarters(ctx.inventory),

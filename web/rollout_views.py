@@ -14,10 +14,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 from collector.districts import DISTRICTS_BY_CODE, SEOUL_DISTRICTS
-from collector.inventory.model import AccessPoint, District, Footfall, Inventory
+from collector.inventory.model import AccessPoint, District
 from collector.ledger.mirror import LedgerMirror
 from collector.profiles import Profile, load_profiles
 from collector.rollout import candidates as cand
@@ -46,7 +45,8 @@ COLOURS = {
 SEVERITY = ("drift", "regressed", "overdue", "due", "planned", "installed", "verified")
 #: The order of the progress bar's segments.
 BAR_ORDER = ("verified", "installed", "regressed", "drift", "overdue", "due", "planned")
-TERMS = ("utilisation", "density", "failures", "age", "footfall")
+#: The score's terms in the order shown (their points: :attr:`Candidate.points`).
+TERMS = tuple(cand.WEIGHTS)
 
 
 # --- filters ---------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ class RolloutCache:
             ledger = mirror or LedgerMirror.existing(data_dir)
             try:
                 status = rollout_status(
-                    as_inventory(inventory),
+                    inventory,
                     store,
                     ledger,
                     self.profiles(),
@@ -174,7 +174,7 @@ class RolloutCache:
             ledger = mirror or LedgerMirror.existing(data_dir)
             try:
                 ranked = cand.candidates(
-                    as_inventory(inventory),
+                    inventory,
                     store,
                     ledger,
                     standards_of(self.profiles()),
@@ -189,11 +189,6 @@ class RolloutCache:
                     ledger.close()
             self._candidates[district] = (now, ranked)
             return now, ranked
-
-
-def as_inventory(aps: Sequence[AccessPoint]) -> Inventory:
-    """The web app keeps the inventory's APs; the rollout functions only iterate over them."""
-    return cast(Inventory, aps)
 
 
 # --- progress --------------------------------------------------------------------------------
@@ -444,24 +439,6 @@ def installed_rows(rows: Iterable[ApRollout], sort: str) -> list[ApRollout]:
 
 
 # --- candidates ------------------------------------------------------------------------------
-
-
-def contributions(c: Candidate) -> dict[str, float]:
-    """Each term's points of the score (``100 x weight x term``, the terms of
-    :mod:`collector.rollout.candidates`, from the figures the candidate carries)."""
-    missed = 1 - c.poll_success if c.poll_success is not None else 0.0
-    terms = {
-        "utilisation": min(1.0, c.utilisation / cand.UTILISATION_FULL),
-        "density": min(1.0, c.density),
-        "failures": min(
-            1.0,
-            0.5 * min(1.0, missed / cand.MISSED_FULL)
-            + 0.5 * min(1.0, c.reboots / cand.REBOOTS_FULL),
-        ),
-        "age": min(1.0, (c.age_years or 0.0) / cand.AGE_FULL_YEARS),
-        "footfall": cand.FOOTFALL_TERM[Footfall(c.footfall)],
-    }
-    return {k: 100 * cand.WEIGHTS[k] * terms[k] for k in TERMS}
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,7 +103,6 @@ def generate(options: GenerateOptions) -> str:
     legacy: list[LegacyAp] = []
     next_numbers: dict[str, tuple[int, int]] = {}
     for code, count in _district_counts(options.aps):
-        _, lat0, lon0, dongs = DISTRICT_DATA[code]
         made = 0
         site_no = 0
         while made < count:
@@ -112,15 +111,8 @@ def generate(options: GenerateOptions) -> str:
                 MOUNT_MIX, weights=[m[1] for m in MOUNT_MIX]
             )[0]
             footfall = _pick(rng, FOOTFALL_MIX)
-            dong = rng.choice(dongs)
-            site_id = f"S{code}-{site_no:04d}"
-            lat = round(lat0 + rng.uniform(-0.018, 0.018), 6)
-            lon = round(lon0 + rng.uniform(-0.022, 0.022), 6)
-            site_lines.append(
-                f"  {site_id}: {{name: {_q(f'{dong} {mount_ko} {site_no}')}, district: {code}, "
-                f"dong: {_q(dong)}, lat: {lat}, lon: {lon}, mount: {mount.value}, "
-                f"footfall: {footfall.value}}}"
-            )
+            site_id, line = _site_line(rng, code, site_no, mount_ko, mount.value, footfall.value)
+            site_lines.append(line)
             for _ in range(min(rng.randint(low, high), count - made)):
                 made += 1
                 address = first + index
@@ -196,15 +188,8 @@ def _add_program(
     for code, name_ko, mount, footfall, _, take in sorted(sites, key=lambda s: s[0]):
         site_no, made = next_numbers.get(code, (0, 0))
         site_no += 1
-        _, lat0, lon0, dongs = DISTRICT_DATA[code]
-        dong = rng.choice(dongs)
-        site_id = f"S{code}-{site_no:04d}"
-        lat = round(lat0 + rng.uniform(-0.018, 0.018), 6)
-        lon = round(lon0 + rng.uniform(-0.022, 0.022), 6)
-        site_lines.append(
-            f"  {site_id}: {{name: {_q(f'{dong} {name_ko} {site_no}')}, district: {code}, "
-            f"dong: {_q(dong)}, lat: {lat}, lon: {lon}, mount: {mount}, footfall: {footfall}}}"
-        )
+        site_id, line = _site_line(rng, code, site_no, name_ko, mount, footfall)
+        site_lines.append(line)
         for _ in range(take):
             made += 1
             platform = _new_platform(fleet_rng, options)
@@ -216,6 +201,23 @@ def _add_program(
             )
             address += 1
         next_numbers[code] = (site_no, made)
+
+
+def _site_line(
+    rng: random.Random, code: str, site_no: int, kind_ko: str, mount: str, footfall: str
+) -> tuple[str, str]:
+    """The site's id and its line under ``sites:``: a dong of the district drawn from ``rng``,
+    then its position near the district's centre."""
+    _, lat0, lon0, dongs = DISTRICT_DATA[code]
+    dong = rng.choice(dongs)
+    site_id = f"S{code}-{site_no:04d}"
+    lat = round(lat0 + rng.uniform(-0.018, 0.018), 6)
+    lon = round(lon0 + rng.uniform(-0.022, 0.022), 6)
+    line = (
+        f"  {site_id}: {{name: {_q(f'{dong} {kind_ko} {site_no}')}, district: {code}, "
+        f"dong: {_q(dong)}, lat: {lat}, lon: {lon}, mount: {mount}, footfall: {footfall}}}"
+    )
+    return site_id, line
 
 
 def _new_platform(rng: random.Random, options: GenerateOptions) -> str:

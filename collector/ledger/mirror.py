@@ -31,13 +31,13 @@ but not in InfluxDB until the day is rolled up again.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from collector.ledger.stored import FIELDS
+from collector.sqlitedb import open_db
 
 DAY_S = 86_400
 KST = dt.timezone(dt.timedelta(hours=9), "KST")
@@ -97,18 +97,9 @@ class LedgerMirror:
     """The local copy of ``ap_usage_daily`` (module doc); safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=30000")
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
-            raise RuntimeError(f"{path}: ledger copy schema {version}, this pubwifi knows 1")
-        self._db.executescript(_SCHEMA)
-        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._db = open_db(path, _SCHEMA, schema_version=SCHEMA_VERSION, what="ledger copy")
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> LedgerMirror:

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from collector.districts import DISTRICTS_BY_CODE, SEOUL_DISTRICTS
-from collector.inventory.model import AccessPoint, Inventory
+from collector.inventory.model import AccessPoint
 from collector.ledger.mirror import FILE_NAME as LEDGER_FILE
 from collector.ledger.mirror import LedgerMirror
 from collector.profiles import Profile, load_profiles
@@ -104,15 +104,8 @@ def store_beside(mirror: LedgerMirror | None) -> RolloutStore | None:
     return RolloutStore.existing(mirror.path.parent.parent)
 
 
-def as_inventory(aps: Iterable[AccessPoint] | Inventory) -> Inventory:
-    """The report's APs as the :class:`Inventory` ``rollout_status`` takes (it only iterates)."""
-    if isinstance(aps, Inventory):
-        return aps
-    return Inventory(path="", districts={}, sites={}, snmp_auths={}, ssh_auths={}, aps=tuple(aps))
-
-
 def build_rollout(
-    aps: Iterable[AccessPoint] | Inventory,
+    aps: Iterable[AccessPoint],
     start: int,
     end: int,
     *,
@@ -124,8 +117,8 @@ def build_rollout(
 
     ``store``: the rollout store (default: the one beside ``mirror``, :func:`store_beside`).
     """
-    inventory = as_inventory(aps)
-    items = plan_items(inventory)
+    fleet = tuple(aps)
+    items = plan_items(fleet)
     if not items:
         return None
     opened = store is None
@@ -133,7 +126,7 @@ def build_rollout(
         store = store_beside(mirror)
     try:
         status = rollout_status(
-            inventory,
+            fleet,
             StoreAsOf(store, end) if store is not None else None,
             mirror,
             load_profiles() if profiles is None else profiles,
@@ -144,7 +137,7 @@ def build_rollout(
             store.close()
     return section_of(
         status,
-        inventory,
+        fleet,
         start,
         end,
         years=tuple(sorted({item.quarter.year for item in items})),

@@ -18,18 +18,20 @@ age            0.15   years since ``installed``, saturating at 10 (unknown: 0)
 footfall       0.15   the site's footfall class: low 0, medium 1/3, high 2/3, very high 1
 ============== ====== =================================================================
 
-score = 100 x the weighted sum (0..100). The capacities are planning figures for a street AP
+score = 100 x the weighted sum (0..100); each :class:`Candidate` carries its terms and their
+points (:attr:`Candidate.terms`, :attr:`Candidate.points`), so nothing that shows a score
+computes it again. The capacities are planning figures for a street AP
 with typical clients (our assumptions, stated so they can be argued with), not measurements.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from collector.inventory.model import Footfall, Inventory
+from collector.inventory.model import AccessPoint, Footfall
 from collector.ledger.mirror import LedgerMirror
 from collector.ledger.stored import FIELDS
 from collector.rollout.plan import plan_items
@@ -73,12 +75,56 @@ class Candidate:
     footfall: str
     days: int  # ledger days in the window
 
+    @property
+    def terms(self) -> dict[str, float]:
+        """The score's terms (0..1 each, in :data:`WEIGHTS` order), from the figures above."""
+        return score_terms(
+            self.utilisation,
+            self.density,
+            self.poll_success,
+            self.reboots,
+            self.age_years,
+            Footfall(self.footfall),
+        )
+
+    @property
+    def points(self) -> dict[str, float]:
+        """Each term's points of the score (``100 x weight x term``); they add up to the score
+        before its rounding to 0.1."""
+        return {k: 100 * WEIGHTS[k] * v for k, v in self.terms.items()}
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
+def score_terms(
+    utilisation: float,
+    density: float,
+    poll_success: float | None,
+    reboots: int,
+    age_years: float | None,
+    footfall: Footfall,
+) -> dict[str, float]:
+    """The five terms of the score (the module's table), each capped at 1, in WEIGHTS order."""
+    missed = 1 - poll_success if poll_success is not None else 0.0
+    return {
+        "utilisation": min(1.0, utilisation / UTILISATION_FULL),
+        "density": min(1.0, density),
+        "failures": min(
+            1.0, 0.5 * min(1.0, missed / MISSED_FULL) + 0.5 * min(1.0, reboots / REBOOTS_FULL)
+        ),
+        "age": min(1.0, (age_years or 0.0) / AGE_FULL_YEARS),
+        "footfall": FOOTFALL_TERM[footfall],
+    }
+
+
+def score_of(terms: Mapping[str, float]) -> float:
+    """100 x the weighted sum of the terms, rounded to 0.1."""
+    return round(100 * sum(WEIGHTS[k] * v for k, v in terms.items()), 1)
+
+
 def candidates(
-    inventory: Inventory,
+    inventory: Iterable[AccessPoint],
     store: RolloutStore | None,
     mirror: LedgerMirror | None,
     standards: Mapping[str, str],
@@ -87,16 +133,18 @@ def candidates(
     district: str | None = None,
     top: int | None = 20,
 ) -> list[Candidate]:
-    """The ranked candidates (highest score first; ties by AP id)."""
+    """The ranked candidates (highest score first; ties by AP id) among the APs of
+    ``inventory`` (any iterable: read once)."""
+    aps = tuple(inventory)
     high = kst_day(now)
     low = high - WINDOW_DAYS * DAY_S
-    planned = {item.ap.id for item in plan_items(inventory)}
+    planned = {item.ap.id for item in plan_items(aps)}
     sightings = store.sightings() if store is not None else {}
     sums = _held_sums(mirror, low, high)
     peaks = store.window_totals(low, high) if store is not None else {}
     today = dt.datetime.fromtimestamp(now, KST).date()
     out: list[Candidate] = []
-    for ap in inventory:
+    for ap in aps:
         if ap.id in planned or not ap.status.is_polled:
             continue
         if district is not None and ap.district.code != district:
@@ -166,18 +214,8 @@ def _scored(
     utilisation = traffic * 8 / DAY_S / (CAPACITY_MBPS[standard] * 1e6)
     density = (peak or 0) / CLIENT_CAPACITY[standard]
     success = f["polls_up"] / f["polls"] if f["polls"] else None
-    missed = 1 - success if success is not None else 0.0
     age = (today - installed).days / 365.25 if installed is not None else None
-    terms = {
-        "utilisation": min(1.0, utilisation / UTILISATION_FULL),
-        "density": min(1.0, density),
-        "failures": min(
-            1.0, 0.5 * min(1.0, missed / MISSED_FULL) + 0.5 * min(1.0, reboots / REBOOTS_FULL)
-        ),
-        "age": min(1.0, (age or 0.0) / AGE_FULL_YEARS),
-        "footfall": FOOTFALL_TERM[footfall],
-    }
-    score = round(100 * sum(WEIGHTS[k] * v for k, v in terms.items()), 1)
+    score = score_of(score_terms(utilisation, density, success, reboots, age, footfall))
     return Candidate(
         ap_id,
         district,

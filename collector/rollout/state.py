@@ -24,7 +24,7 @@ plus sent), peak clients (the highest of the days' peaks), sessions per day, pol
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -61,6 +61,11 @@ class Day:
     polls: int
     polls_up: int
     peak_clients: int | None = None
+
+
+#: The ledger days of one AP around its install, from the install's KST day (what
+#: :func:`evaluate` asks for once it knows the AP is installed).
+DaysAround = Callable[[int], Mapping[int, Day]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,13 +149,15 @@ def evaluate(
     ap: AccessPoint,
     item: PlanItem | None,
     sightings: Sequence[Sighting],
-    days: Mapping[int, Day],
+    days: Mapping[int, Day] | DaysAround,
     now: float,
     standards: Mapping[str, str],
 ) -> ApRollout | None:
     """The AP's row; ``None`` for an AP outside the programme that shows no drift.
 
-    ``days`` holds the ledger days of the AP (only whole KST days the ledger copy has);
+    ``days`` holds the ledger days of the AP (only whole KST days the ledger copy has), or
+    fetches them: called once with the install's KST day, only for an installed AP (so the
+    caller reads the ledger for those alone, and the install time is found here only);
     ``standards`` maps model names to Wi-Fi standards (the profiles' ``models``).
     """
     seen = observed_model(sightings)
@@ -194,7 +201,8 @@ def evaluate(
         if ap.status.value == "planned" and state is not State.PLANNED:
             note += "; status: planned in the inventory (not polled: set staged when installed)"
         return ApRollout(**base, state=state, since=since, installed_at=None, note=note)
-    return _after_install(base, item, installed, days, now)
+    held = days(kst_day(installed)) if callable(days) else days
+    return _after_install(base, item, installed, held, now)
 
 
 def _after_install(

@@ -8,27 +8,28 @@ so a 34,280-AP fleet with its 730 programme APs answers in well under 2 s
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from collector.inventory.model import Inventory
+from collector.inventory.model import AccessPoint
 from collector.ledger.mirror import LedgerMirror
 from collector.ledger.stored import FIELDS
 from collector.profiles import Profile
-from collector.rollout.plan import TARGETS, Kind, PlanItem, plan_items
+from collector.rollout.plan import TARGETS, Kind, plan_items
 from collector.rollout.quarters import DAY_S, Quarter, kst_day
 from collector.rollout.state import (
     WINDOW_DAYS,
     ApRollout,
     Day,
+    DaysAround,
     Figures,
     State,
     evaluate,
-    install_time,
 )
-from collector.rollout.store import RolloutStore, Sighting
+from collector.rollout.store import RolloutStore
 
 COUNTED = (
     State.PLANNED,
@@ -97,7 +98,7 @@ def standards_of(profiles: Mapping[str, Profile]) -> dict[str, str]:
 
 
 def rollout_status(
-    inventory: Inventory,
+    inventory: Iterable[AccessPoint],
     store: RolloutStore | None,
     mirror: LedgerMirror | None,
     profiles: Mapping[str, Profile],
@@ -106,16 +107,18 @@ def rollout_status(
     district: str | None = None,
     quarter: str | None = None,
 ) -> RolloutStatus:
+    """The status of the programme over the APs of ``inventory`` (any iterable: read once)."""
+    aps = tuple(inventory)
     standards = standards_of(profiles)
     sightings = store.sightings() if store is not None else {}
-    items = {item.ap.id: item for item in plan_items(inventory)}
+    items = {item.ap.id: item for item in plan_items(aps)}
     wanted_quarter = Quarter.parse(quarter) if quarter else None
     rows: list[ApRollout] = []
     cells: dict[tuple[str, str], Cell] = {}
     totals: dict[str, Cell] = {kind.value: Cell() for kind in Kind}
     drift_outside = 0
     fetched: dict[str, dict[int, Day]] = {}  # the ledger days read per AP, reused per site
-    for ap in inventory:
+    for ap in aps:
         if district is not None and ap.district.code != district:
             continue
         item = items.get(ap.id)
@@ -127,9 +130,10 @@ def rollout_status(
             continue  # outside the programme and answering as itself: nothing to show
         if wanted_quarter is not None and (item is None or item.quarter != wanted_quarter):
             continue
-        days = _days(ap.id, item, seen, store, mirror)
-        if days:
-            fetched[ap.id] = days
+        # the ledger days around the install, read only once evaluate() has found one
+        days: Mapping[int, Day] | DaysAround = (
+            {} if mirror is None else functools.partial(_fetch, ap.id, store, mirror, fetched)
+        )
         row = evaluate(ap, item, seen, days, now, standards)
         if row is None:
             continue
@@ -152,20 +156,18 @@ def rollout_status(
     )
 
 
-def _days(
+def _fetch(
     ap_id: str,
-    item: PlanItem | None,
-    seen: Sequence[Sighting],
     store: RolloutStore | None,
-    mirror: LedgerMirror | None,
+    mirror: LedgerMirror,
+    fetched: dict[str, dict[int, Day]],
+    install_day: int,
 ) -> dict[int, Day]:
-    """The ledger days around the install (none if not installed or no ledger copy)."""
-    if item is None or mirror is None:
-        return {}
-    installed = install_time(item, seen)
-    if installed is None:
-        return {}
-    return window_days(ap_id, kst_day(installed), store, mirror)
+    """The AP's ledger days around its install day, kept in ``fetched`` for the site figures."""
+    days = window_days(ap_id, install_day, store, mirror)
+    if days:
+        fetched[ap_id] = days
+    return days
 
 
 def window_days(

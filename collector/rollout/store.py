@@ -15,12 +15,13 @@ read-only when it exists. No client identifiers exist here, only counts.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
+
+from collector.sqlitedb import open_db
 
 FILE_NAME = "rollout.sqlite"
 SCHEMA_VERSION = 1
@@ -70,22 +71,9 @@ class RolloutStore:
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
         self._lock = threading.Lock()
-        if readonly:
-            self._db = sqlite3.connect(
-                f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
-            )
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=30000")
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
-            raise RuntimeError(f"{path}: rollout store schema {version}, this pubwifi knows 1")
-        if not readonly:
-            self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._db = open_db(
+            path, _SCHEMA, readonly=readonly, schema_version=SCHEMA_VERSION, what="rollout store"
+        )
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> RolloutStore:

@@ -115,15 +115,15 @@ def run_sweep(args: argparse.Namespace) -> int:
         name = f"ssh-{args.shard.number}of{args.shard.count}"
         pipeline = open_pipeline(settings, inventory, name=name)
     spool = pipeline.sink.spool.append if pipeline is not None else None
-    recorder = SweepRecorder(facts, repo, data_dir, spool=spool)
     try:
-        summary = sweep_once(
-            aps,
-            collector,
-            recorder,
-            concurrency=args.concurrency or settings.ssh_concurrency,
-            progress=lambda done, total: print(f"ssh: {done}/{total} APs", file=sys.stderr),
-        )
+        with SweepRecorder(facts, repo, data_dir, spool=spool) as recorder:
+            summary = sweep_once(
+                aps,
+                collector,
+                recorder,
+                concurrency=args.concurrency or settings.ssh_concurrency,
+                progress=lambda done, total: print(f"ssh: {done}/{total} APs", file=sys.stderr),
+            )
     finally:
         facts.close()
         known_hosts.close()

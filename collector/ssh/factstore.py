@@ -15,11 +15,11 @@ Writes come from one thread (the sweep's recorder) and are committed per batch.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from collector.sqlitedb import open_db
 from collector.ssh.facts import ApFacts, RadioFacts, SsidFacts
 
 _SCHEMA = """
@@ -79,18 +79,9 @@ class FactStore:
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
         self._lock = threading.Lock()
-        if readonly:
-            uri = f"file:{path}?mode=ro"
-            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fresh = not path.exists()
-            self._db = sqlite3.connect(path, check_same_thread=False)
-            if fresh:
-                path.chmod(0o600)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
+        self._db = open_db(
+            path, _SCHEMA, readonly=readonly, busy_timeout_ms=None, autocommit=False, private=True
+        )
         self._latest: dict[str, tuple[str | None, ...]] | None = None
 
     @classmethod

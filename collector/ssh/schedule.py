@@ -96,7 +96,8 @@ class SshSchedule:
             self._closing.discard(generation)
             recorder = self._recorders.pop(generation)
             del self._in_flight[generation]
-        summary = recorder.finish(self.collector.known_hosts)
+        with recorder:
+            summary = recorder.finish(self.collector.known_hosts)
         self.sweeps += 1
         self.last = summary
         log.info(
@@ -115,5 +116,10 @@ class SshSchedule:
         them; an unfinished sweep's facts and points are kept, its configs wait for the next."""
         self._workers.shutdown(wait=True, cancel_futures=True)
         for recorder in list(self._recorders.values()):
-            self._recording.submit(recorder.flush)
+            self._recording.submit(_flush_and_close, recorder)
         self._recording.shutdown(wait=True)
+
+
+def _flush_and_close(recorder: SweepRecorder) -> None:
+    with recorder:
+        recorder.flush()

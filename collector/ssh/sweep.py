@@ -249,7 +249,12 @@ class SweepSummary:
 
 
 class SweepRecorder:
-    """Records outcomes (one thread at a time) and closes a sweep with one config commit."""
+    """Records outcomes (one thread at a time) and closes a sweep with one config commit.
+
+    It opens the rollout store (the models seen) and owns it: :meth:`close` (or ``with``) when
+    done with it, after :meth:`finish` or a last :meth:`flush`. The facts store and the config
+    repository are the caller's.
+    """
 
     def __init__(
         self,
@@ -271,6 +276,16 @@ class SweepRecorder:
         self.started = time.time()
         self._pending: list[str] = []
         self._configs: dict[str, str] = {}  # masked, committed together by finish()
+
+    def __enter__(self) -> SweepRecorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the rollout store; record nothing after this (closing again is harmless)."""
+        self.rollout.close()
 
     def begin(self) -> None:
         self.summary = SweepSummary()

@@ -16,9 +16,10 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
+from browsers import chrome
 from servers import (
     BinaryMissingError,
     Server,
@@ -123,3 +124,20 @@ def victoria_metrics_server(tmp_path: Path) -> Iterator[Server]:
     server = _or_skip(victoria_metrics, tmp_path / "victoria-metrics")
     with running(server):
         yield server
+
+
+# -- a browser (Debian's chromium + chromedriver through selenium: browsers.py) --------------
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """A fresh headless Chromium (:func:`browsers.chrome`)."""
+    with chrome() as driver:
+        yield driver
+
+
+@pytest.fixture
+def downloading_browser(tmp_path: Path) -> Iterator[Any]:
+    """A fresh headless Chromium that saves downloads to ``driver.downloads`` (in tmp_path)."""
+    with chrome(downloads=tmp_path / "downloads") as driver:
+        yield driver

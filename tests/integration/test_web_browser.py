@@ -12,14 +12,13 @@ no script of the corpus ever ran; a viewer's POST is refused.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from browsers import ARTIFACTS, PASSWORD, log_in, no_script_ran, run
 from procs import LAB_SECRETS, pubwifi, start, stop, wait_for_line
 from servers import create_database, free_port, free_udp_port, influxd, running
 
@@ -30,15 +29,7 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.needs("/usr/bin/influxd", "chromium", "chromedriver"),
 ]
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "web"
-PASSWORD = "browser test password"
-
-
-def run(argv: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
+SLOW = 600  # s: a command's timeout (the backfill, the poll)
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +66,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 str(inventory),
             ),
             env,
+            timeout=SLOW,
         )
-        run(pubwifi("lab", "backfill", "--inventory", str(inventory), "--days", "3"), env)
+        run(
+            pubwifi("lab", "backfill", "--inventory", str(inventory), "--days", "3"),
+            env,
+            timeout=SLOW,
+        )
         lab_log = tmp / "lab.log"
         lab = start(
             pubwifi(
@@ -95,7 +91,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         )
         try:
             wait_for_line(lab_log, '"lab": "ready"', lab, 60)
-            run(pubwifi("poll", "--once", "--inventory", str(inventory), "--sink", "influx"), env)
+            poll = pubwifi("poll", "--once", "--inventory", str(inventory), "--sink", "influx")
+            run(poll, env, timeout=SLOW)
         finally:
             stop(lab)
         users = UserStore.in_dir(tmp / "var")
@@ -120,49 +117,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         finally:
             stop(web)
         assert "Traceback" not in web_log.read_text()
-
-
-@pytest.fixture
-def browser(site: dict[str, Any], tmp_path: Path) -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--window-size=1400,1000",
-        "--disable-dev-shm-usage",
-    ):
-        options.add_argument(arg)
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    options.add_experimental_option(
-        "prefs",
-        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
-    )
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.downloads = downloads
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def log_in(driver: Any, base: str, name: str) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.wait import WebDriverWait
-
-    driver.get(base + "/login")
-    driver.find_element(By.NAME, "name").send_keys(name)
-    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form.stack button").click()
-    WebDriverWait(driver, 10).until(lambda d: "/login" not in d.current_url)
-
-
-def no_script_ran(driver: Any) -> None:
-    assert driver.execute_script("return window.__pubwifi_xss === undefined")
 
 
 def test_every_page_renders_and_the_xss_corpus_stays_text(
@@ -225,9 +179,12 @@ def test_the_language_switch(browser: Any, site: dict[str, Any]) -> None:
     assert browser.find_element(By.TAG_NAME, "h1").text.startswith("자치구")
 
 
-def test_an_engineer_produces_and_downloads_a_report(browser: Any, site: dict[str, Any]) -> None:
+def test_an_engineer_produces_and_downloads_a_report(
+    downloading_browser: Any, site: dict[str, Any]
+) -> None:
     from selenium.webdriver.common.by import By
 
+    browser = downloading_browser
     log_in(browser, site["base"], "engineer")
     browser.get(site["base"] + "/reports")
     browser.find_element(By.CSS_SELECTOR, "form.row button").click()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsers import ARTIFACTS, PASSWORD, click_and_wait, log_in, no_script_ran, run
+from browsers import shot as save_shot
 from procs import LAB_SECRETS, pubwifi, start, stop, wait_for_line
 from servers import free_port
 
@@ -28,8 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "provision
 
 pytestmark = [pytest.mark.integration, pytest.mark.needs("chromium", "chromedriver")]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "web"
-PASSWORD = "browser test password"
 CHANGE = """\
 # Lower the 5 GHz power of every active AP (a browser test's change file).
 name: tx17-fleet
@@ -44,14 +43,6 @@ waves: {canary: 2, then: [50, 50]}
 error_budget: {max_failed_percent: 25, halt_on_verify_failure: true}
 verify: {within_s: 60, snmp: true, cli: true}
 """
-
-
-def run(argv: list[str], env: dict[str, str], stdin: str | None = None) -> str:
-    done = subprocess.run(
-        argv, env=env, input=stdin, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
 
 
 def seed_sweep(data_dir: Path, inventory: Path, count: int) -> None:
@@ -112,64 +103,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     assert "Traceback" not in log.read_text()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--window-size=1400,1000",
-        "--disable-dev-shm-usage",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def log_in(driver: Any, base: str, name: str) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.wait import WebDriverWait
-
-    driver.delete_all_cookies()
-    driver.get(base + "/login")
-    driver.find_element(By.NAME, "name").send_keys(name)
-    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form.stack button").click()
-    WebDriverWait(driver, 10).until(lambda d: "/login" not in d.current_url)
-
-
-def post_and_wait(driver: Any, selector: str, url_part: str) -> None:
-    """Click a form's button and wait for the page the POST redirects to (a loaded machine
-    can take longer than selenium's own wait for the navigation)."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.wait import WebDriverWait
-
-    before = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(driver, 20).until(
-        lambda d: (
-            url_part in d.current_url
-            and d.find_element(By.TAG_NAME, "html") != before
-            and d.execute_script("return document.readyState") == "complete"
-        )
-    )
-
-
 def shot(driver: Any, name: str, full: bool = True) -> None:
-    """A screenshot of the whole page (the window grown to the page's height)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    if full:
-        height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(1400, min(max(1000, height + 40), 4000))
-    driver.save_screenshot(str(ARTIFACTS / f"provisioning-{name}.png"))
-    driver.set_window_size(1400, 1000)
+    """A screenshot of the whole page: ``var/test-artifacts/web/provisioning-NAME.png``."""
+    save_shot(driver, ARTIFACTS / f"provisioning-{name}.png", full=full, max_height=4000)
 
 
 def test_engineer_submits_and_another_admin_approves(browser: Any, site: dict[str, Any]) -> None:
@@ -197,7 +133,7 @@ def test_engineer_submits_and_another_admin_approves(browser: Any, site: dict[st
     assert first.find_elements(By.CSS_SELECTOR, "pre.diff span.del")
     shot(browser, "2-plan")
 
-    post_and_wait(browser, "form.stack button.primary", "/provisioning/campaigns/tx17-fleet-")
+    click_and_wait(browser, "form.stack button.primary", "/provisioning/campaigns/tx17-fleet-")
     campaign_url = browser.current_url
     assert (
         browser.find_element(By.CSS_SELECTOR, "h1 .badge")
@@ -212,7 +148,7 @@ def test_engineer_submits_and_another_admin_approves(browser: Any, site: dict[st
     browser.get(campaign_url)
     approve = browser.find_element(By.CSS_SELECTOR, "form.action button")
     assert approve.get_attribute("value") == "approve" and approve.is_enabled()
-    post_and_wait(browser, "form.action button", campaign_url)
+    click_and_wait(browser, "form.action button", campaign_url)
     assert browser.current_url == campaign_url
     badge = browser.find_element(By.CSS_SELECTOR, "h1 .badge")
     assert badge.get_attribute("class").endswith("pv-approved") and badge.text == "승인됨"
@@ -234,7 +170,7 @@ def test_engineer_submits_and_another_admin_approves(browser: Any, site: dict[st
     browser.get(base + "/provisioning")
     assert "tx17-fleet-" in browser.find_elements(By.CSS_SELECTOR, "table.data")[1].text
     shot(browser, "8-index-with-campaign", full=False)
-    assert browser.execute_script("return window.__pubwifi_xss === undefined")
+    no_script_ran(browser)
 
 
 def test_the_submitter_cannot_approve_their_own_campaign(
@@ -245,7 +181,7 @@ def test_the_submitter_cannot_approve_their_own_campaign(
     base = site["base"]
     log_in(browser, base, "boss")
     browser.get(base + "/lang/en?next=/provisioning/changes/tx17-fleet.yaml")
-    post_and_wait(browser, "form.stack button.primary", "/provisioning/campaigns/tx17-fleet-")
+    click_and_wait(browser, "form.stack button.primary", "/provisioning/campaigns/tx17-fleet-")
     approve = browser.find_element(By.CSS_SELECTOR, "form.action button")
     assert approve.get_attribute("value") == "approve" and not approve.is_enabled()
     why = browser.find_element(By.CSS_SELECTOR, "form.action .why").text

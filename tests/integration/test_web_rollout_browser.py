@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import os
 import random
-import subprocess
 import time
 import zlib
 from collections.abc import Iterator
@@ -26,21 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsers import PASSWORD, click_and_wait, log_in, no_script_ran, run
+from browsers import shot as save_shot
 from procs import LAB_SECRETS, pubwifi, start, stop, wait_for_line
 from servers import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.needs("chromium", "chromedriver")]
 
-PASSWORD = "browser test password"
 HOSTILE = '"><img src=x onerror="window.__pubwifi_xss=1"><script>window.__pubwifi_xss=2</script>'
-
-
-def run(argv: list[str], env: dict[str, str], stdin: str | None = None) -> str:
-    done = subprocess.run(
-        argv, env=env, input=stdin, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
 
 
 def seed(data_dir: Path, inventory_path: Path, now: float) -> None:
@@ -205,61 +197,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     assert "Traceback" not in log.read_text()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--window-size=1400,1000",
-        "--disable-dev-shm-usage",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def log_in(driver: Any, base: str, name: str) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.wait import WebDriverWait
-
-    driver.delete_all_cookies()
-    driver.get(base + "/login")
-    driver.find_element(By.NAME, "name").send_keys(name)
-    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form.stack button").click()
-    WebDriverWait(driver, 10).until(lambda d: "/login" not in d.current_url)
-
-
-def click_and_wait(driver: Any, element: Any, url_part: str) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.wait import WebDriverWait
-
-    before = driver.find_element(By.TAG_NAME, "html")
-    element.click()
-    WebDriverWait(driver, 20).until(
-        lambda d: (
-            url_part in d.current_url
-            and d.find_element(By.TAG_NAME, "html") != before
-            and d.execute_script("return document.readyState") == "complete"
-        )
-    )
-
-
 def shot(driver: Any, folder: Path, name: str, full: bool = True) -> None:
-    """A screenshot of the whole page (the window grown to the page's height)."""
-    if full:
-        height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(1400, min(max(1000, height + 40), 5000))
-    driver.save_screenshot(str(folder / f"rollout-{name}.png"))
-    driver.set_window_size(1400, 1000)
+    """A screenshot of the whole page: ``FOLDER/rollout-NAME.png``."""
+    save_shot(driver, folder / f"rollout-{name}.png", full=full, max_height=5000)
 
 
 def test_a_viewer_reads_the_programme_and_one_aps_before_and_after(
@@ -353,4 +293,4 @@ def test_a_viewer_reads_the_programme_and_one_aps_before_and_after(
     browser.get(f"{base}/rollout/ap/{drift[0]['ap_id']}")
     assert HOSTILE in browser.find_element(By.CSS_SELECTOR, "dd.device").text
     shot(browser, shots, "7-drift-en", full=False)
-    assert browser.execute_script("return window.__pubwifi_xss === undefined")
+    no_script_ran(browser)

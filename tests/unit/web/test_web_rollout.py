@@ -453,10 +453,15 @@ def test_the_candidates_show_every_figure_behind_the_score(site: Site) -> None:
     assert [r[0] for r in rows] == [c.ap_id for c in ranked]
     for (_, score, points), c in zip(rows, ranked, strict=True):
         assert float(score) == c.score
+        assert points == f"{sum(c.points.values()):.2f}"  # the candidate's own points are shown
         assert abs(float(points) - c.score) < 0.06  # the bar's terms add up to the score
     first = page[page.index(f'data-ap="{ranked[0].ap_id}"') :]
     first = first[: first.index("</tr>")]
     assert f"{ranked[0].reboots}</td>" in first and ranked[0].model in first
+    title = re.search(r'class="ro-score" title="([^"]+)"', first)
+    assert title is not None  # each term's points, in the order of the weights
+    shown = [float(v) for v in re.findall(r" (\d+\.\d)(?: ·|$)", html.unescape(title[1]))]
+    assert shown == [round(ranked[0].points[t], 1) for t in cand.WEIGHTS]
     explanation = page[page.index('id="score-explanation"') :][:1800]
     assert f"last {cand.WINDOW_DAYS} whole KST days" in explanation
     assert "Wi-Fi 4 150 Mbit/s, Wi-Fi 5 400 Mbit/s" in explanation

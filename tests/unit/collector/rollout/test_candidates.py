@@ -126,3 +126,30 @@ def test_each_score_is_its_documented_formula(ranked: list) -> None:  # type: ig
     assert third.score == round(expected, 1)
     assert second.model == "AIR-AP1832I" and second.days == 28 and second.peak_clients == 30
     assert fourth.footfall == "medium" and fourth.reboots == 0
+
+
+def test_each_candidate_carries_its_terms_and_their_points(ranked: list) -> None:  # type: ignore[type-arg]
+    first, _, third, fourth = ranked
+    assert first.terms == {
+        "utilisation": pytest.approx(1.0),
+        "density": 1.0,
+        "failures": 0.0,
+        "age": 1.0,
+        "footfall": 1.0,
+    }
+    missed = min(1.0, (1 - 90 / 96) / 0.05)
+    assert third.terms == pytest.approx(
+        {
+            "utilisation": min(1.0, third.utilisation / 0.05),
+            "density": 3 / 60,
+            "failures": 0.5 * missed + 0.5 * 1.0,  # 8 reboots: capped at 4
+            "age": third.age_years / 10,
+            "footfall": 0.0,
+        }
+    )
+    assert fourth.terms["footfall"] == pytest.approx(1 / 3)
+    for c in ranked:
+        assert list(c.terms) == list(WEIGHTS)  # the order the web shows them in
+        assert c.points == pytest.approx({k: 100 * WEIGHTS[k] * v for k, v in c.terms.items()})
+        assert round(sum(c.points.values()), 1) == c.score
+        assert "terms" not in c.as_dict() and "points" not in c.as_dict()  # the JSON is as it was

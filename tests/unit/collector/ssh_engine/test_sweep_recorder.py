@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import tempfile
 from pathlib import Path
@@ -19,6 +20,7 @@ from collector.ssh.facts import ApFacts, RadioFacts, SsidFacts
 from collector.ssh.factstore import FactStore
 from collector.ssh.knownhosts import KnownHosts
 from collector.ssh.profile import load_ssh_profiles
+from collector.ssh.schedule import SshSchedule
 from collector.ssh.session import prompt_pattern
 from collector.ssh.sweep import ApOutcome, SweepRecorder, refused
 
@@ -97,6 +99,51 @@ def test_a_sweep_records_points_facts_and_one_commit(
         check=True,
     )
     assert count.stdout.strip() == "1"
+
+
+def _closed(recorder: SweepRecorder) -> bool:
+    try:
+        recorder.rollout.sightings()
+    except sqlite3.ProgrammingError:  # "Cannot operate on a closed database."
+        return True
+    return False
+
+
+def test_the_recorder_closes_its_rollout_store(tmp_path: Path, aps: list[AccessPoint]) -> None:
+    with _recorder(tmp_path)[0] as recorder:
+        recorder.begin()
+        recorder.record(ApOutcome(aps[0], 1000.0, 0.5, facts=FACTS))
+        recorder.finish(KnownHosts(tmp_path / "known_hosts"))
+        assert not _closed(recorder)
+    assert _closed(recorder)
+    recorder.close()  # again: harmless
+    reader = FactStore.in_data_dir(tmp_path)  # what it recorded was kept
+    assert reader.get(aps[0].id) is not None
+
+
+class _Collector:
+    """Answers every AP at once (what SshSchedule needs of an ApCollector)."""
+
+    def __init__(self, known_hosts: KnownHosts) -> None:
+        self.known_hosts = known_hosts
+
+    def collect(self, ap: AccessPoint) -> ApOutcome:
+        return ApOutcome(ap, 1000.0, 0.1, facts=FACTS)
+
+
+def test_the_schedule_closes_every_recorder_it_made(tmp_path: Path, aps: list[AccessPoint]) -> None:
+    made: list[SweepRecorder] = []
+
+    def make() -> SweepRecorder:
+        made.append(_recorder(tmp_path)[0])
+        return made[-1]
+
+    collector = _Collector(KnownHosts(tmp_path / "known_hosts"))
+    schedule = SshSchedule(aps, 60.0, collector, make, concurrency=2)  # type: ignore[arg-type]
+    assert schedule.tick(0.0, 60.0) == len(aps)  # one whole interval: a sweep, the next begun
+    schedule.close()
+    assert schedule.sweeps == 1 and len(made) == 2
+    assert [_closed(r) for r in made] == [True, True]  # the finished sweep's and the unfinished
 
 
 def test_a_config_that_looks_unmasked_is_refused_and_counted_alone(
