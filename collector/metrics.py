@@ -15,6 +15,20 @@ POLL_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 CYCLE_BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
 SSH_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
 
+# Label values exported at 0 from the start, so that rate() and the alert rules see a series
+# before the first failure (Prometheus' "initialise your metrics"); others appear when they occur.
+POLL_ERROR_REASONS = (
+    "timeout", "auth", "decode", "no_such", "network", "agent_error",  # collector.snmp.engine
+    "config", "internal", "backoff",
+)  # fmt: skip
+SET_ASIDE_REASONS = (
+    "schema", "type", "no_fields", "empty", "backslash", "control_char", "utf8",
+    "string_too_long", "int_range", "nan_inf", "time_range", "unknown_ap",
+    "server_type_conflict", "server_retention", "server_parse", "server_rejected",
+)  # fmt: skip
+WRITE_RETRY_REASONS = ("connection", "config_error")
+AP_STATES = ("up", "down")
+
 
 @dataclass
 class CollectorMetrics:
@@ -135,6 +149,20 @@ class CollectorMetrics:
             "Running-configs that changed between SSH sweeps",
             registry=r,
         )
+
+        self.poll_interval = Gauge(
+            "pubwifi_poll_interval_seconds",
+            "The polling interval the collector runs with (the alert rules' yardstick)",
+            registry=r,
+        )
+        for reason in POLL_ERROR_REASONS:
+            self.poll_errors.labels(reason)
+        for reason in SET_ASIDE_REASONS:
+            self.points_set_aside.labels(reason)
+        for reason in WRITE_RETRY_REASONS:
+            self.write_retries.labels(reason)
+        for state in AP_STATES:
+            self.aps.labels(state)
 
     def serve(self, host: str, port: int) -> None:
         """Expose ``/metrics`` on ``host:port`` (a daemon thread)."""

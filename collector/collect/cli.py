@@ -125,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     plan = PhasePlan(_periods(aps, profiles, interval, args.counter32_interval))
 
     metrics = CollectorMetrics(CollectorRegistry())
+    metrics.poll_interval.set(interval)
     port = args.metrics_port or settings.metrics_port + args.shard.number - 1
     metrics.serve("127.0.0.1", port)
     pipeline = open_pipeline(settings, inventory, metrics, name=data_name(args.shard))
@@ -236,8 +237,13 @@ def _rollup(
     mirror = LedgerMirror.in_dir(settings.data_dir)
 
     report = _monthly_report(settings, inventory, query, state_dir, pipeline, mirror)
+    progress = _rollout_progress(settings, inventory, pipeline, mirror)
 
     def job() -> object:
+        try:  # first: a ledger catching up on a long gap must not hold the snapshot back
+            progress()
+        except Exception:  # a failed snapshot waits for the next hour; the ledger goes on
+            log.exception("rollout progress snapshot failed")
         result = run_due(
             query,
             pipeline.sink.spool.append,
@@ -252,6 +258,30 @@ def _rollup(
         return result
 
     return job
+
+
+def _rollout_progress(
+    settings: Settings, inventory: Inventory, pipeline: Pipeline, mirror: Any
+) -> Callable[[], object]:
+    """The Wi-Fi 6 programme as ``rollout_progress`` points, hourly (for Grafana)."""
+    from collector.profiles import load_profiles
+    from collector.rollout.progress import ProgressSnapshots
+    from collector.rollout.state import ApRollout
+    from collector.rollout.status import rollout_status
+    from collector.rollout.store import RolloutStore
+
+    profiles = load_profiles()
+    data_dir = Path(settings.data_dir)
+
+    def rows(now: float) -> list[ApRollout]:
+        store = RolloutStore.existing(data_dir)
+        try:
+            return rollout_status(inventory, store, mirror, profiles, now).rows
+        finally:
+            if store is not None:
+                store.close()
+
+    return ProgressSnapshots(rows, pipeline.sink.spool.append)
 
 
 def _monthly_report(

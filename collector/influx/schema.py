@@ -1,10 +1,10 @@
 """The time-series schema, declared once: measurements, tags, fields, units in the names.
 
-Tags are what reports group by (``ap``, ``site``, ``district``, ``platform``, ``standard``,
-``band``); fields are values. There is no client tag or field at all, so a client MAC cannot be
-written: :meth:`Measurement.prefix` refuses undeclared tag keys and :meth:`Measurement.line`
-undeclared fields. Each field has one kind, so a field never changes type between points (which
-InfluxDB rejects as a "field type conflict").
+Tags are what reports and dashboards group by (``ap``, ``site``, ``district``, ``mount``,
+``platform``, ``standard``, ``band``); fields are values. There is no client tag or field at all,
+so a client MAC cannot be written: :meth:`Measurement.prefix` refuses undeclared tag keys and
+:meth:`Measurement.line` undeclared fields. Each field has one kind, so a field never changes type
+between points (which InfluxDB rejects as a "field type conflict").
 
 Hot path: build an AP's escaped ``prefix`` once per AP (its tags do not change between polls),
 then call :meth:`Measurement.line` per poll with just the values.
@@ -27,7 +27,7 @@ from collector.influx.lineproto import (
     format_value,
     tag_set,
 )
-from collector.inventory.model import AccessPoint, WifiStandard
+from collector.inventory.model import AccessPoint, Mount, WifiStandard
 
 
 class Kind(enum.StrEnum):
@@ -116,9 +116,10 @@ def _coerce(measurement: str, key: str, kind: Kind, value: FieldValue) -> FieldV
     raise BadPoint("type", f"{measurement}.{key} is {kind}, got {type(value).__name__}")
 
 
-AP_TAGS = ("ap", "site", "district", "platform", "standard")
+AP_TAGS = ("ap", "site", "district", "mount", "platform", "standard")
 RADIO_TAGS = (*AP_TAGS, "band")
 _STANDARDS = frozenset(s.value for s in WifiStandard)
+_MOUNTS = frozenset(m.value for m in Mount)
 _BANDS = frozenset(b.value for b in Band)
 
 AP_POLL = Measurement(
@@ -130,7 +131,7 @@ AP_POLL = Measurement(
         Field("response_ms", Kind.FLOAT, "time to the AP's answer, milliseconds"),
     ),
     "One point per AP per poll.",
-    {"standard": _STANDARDS},
+    {"standard": _STANDARDS, "mount": _MOUNTS},
 )
 AP_INFO = Measurement(
     "ap_info",
@@ -142,7 +143,7 @@ AP_INFO = Measurement(
         Field("sys_name", Kind.STR, "sysName the AP reports"),
     ),
     "Slow-changing strings, kept out of the per-poll points: written when they change and daily.",
-    {"standard": _STANDARDS},
+    {"standard": _STANDARDS, "mount": _MOUNTS},
 )
 RADIO_POLL = Measurement(
     "radio_poll",
@@ -167,7 +168,7 @@ RADIO_POLL = Measurement(
         ),
     ),
     "One point per radio per poll.",
-    {"standard": _STANDARDS, "band": _BANDS},
+    {"standard": _STANDARDS, "mount": _MOUNTS, "band": _BANDS},
 )
 _USAGE_FIELDS = (
     Field("rx_bytes", Kind.INT, "bytes received in the period"),
@@ -182,14 +183,14 @@ AP_USAGE_HOURLY = Measurement(
     AP_TAGS,
     _USAGE_FIELDS,
     "The ledger: one point per AP per hour, stamped at the hour's start; sums to any month.",
-    {"standard": _STANDARDS},
+    {"standard": _STANDARDS, "mount": _MOUNTS},
 )
 AP_USAGE_DAILY = Measurement(
     "ap_usage_daily",
     AP_TAGS,
     _USAGE_FIELDS,
     "The ledger: one point per AP per day (KST), stamped at the day's start.",
-    {"standard": _STANDARDS},
+    {"standard": _STANDARDS, "mount": _MOUNTS},
 )
 
 AP_FACTS = Measurement(
@@ -206,7 +207,7 @@ AP_FACTS = Measurement(
         Field("session_s", Kind.FLOAT, "seconds the SSH collection of this AP took"),
     ),
     "One point per AP per SSH sweep (facts from the CLI; counts only, no client identifiers).",
-    {"standard": _STANDARDS},
+    {"standard": _STANDARDS, "mount": _MOUNTS},
 )
 SSID_TAGS = (*AP_TAGS, "ssid")
 AP_SSID_CLIENTS = Measurement(
@@ -214,7 +215,40 @@ AP_SSID_CLIENTS = Measurement(
     SSID_TAGS,
     (Field("clients", Kind.INT, "clients associated with this SSID, all radios (a count)"),),
     "One point per SSID of an AP per SSH sweep: the aggregate client count the MIB lacks.",
-    {"standard": _STANDARDS},
+    {"standard": _STANDARDS, "mount": _MOUNTS},
+)
+
+EVENT_TAGS = (*AP_TAGS, "kind")
+AP_EVENT = Measurement(
+    "ap_event",
+    EVENT_TAGS,
+    (
+        Field("source", Kind.STR, "where the event came from: trap, poll, ssh"),
+        Field("detail", Kind.STR, "what the device said (data, shown escaped)"),
+        Field("count", Kind.INT, "1 per event (sum() counts them)"),
+    ),
+    "One point per AP event (a trap received, a reboot seen); kind is snake_case: cold_start, "
+    "warm_start, link_down, link_up, auth_failure or a platform's own trap from its profile.",
+    {"standard": _STANDARDS, "mount": _MOUNTS},
+)
+
+ROLLOUT_PROGRESS = Measurement(
+    "rollout_progress",
+    ("district", "quarter", "kind"),
+    (
+        Field("planned_aps", Kind.INT, "APs the plan puts in this district and quarter"),
+        Field("done", Kind.INT, "of those, installed in any form (installed, verified, regressed)"),
+        Field("planned", Kind.INT, "their quarter has not begun"),
+        Field("due", Kind.INT, "their quarter has begun; the planned model has not answered"),
+        Field("overdue", Kind.INT, "their quarter is over; the planned model has not answered"),
+        Field("installed", Kind.INT, "the planned model answers; not yet verified"),
+        Field("verified", Kind.INT, "7 whole days after the install answered and carried traffic"),
+        Field("regressed", Kind.INT, "worse after the install than before (replacements)"),
+        Field("drift", Kind.INT, "answering as neither the inventory's nor the planned model"),
+    ),
+    "The Wi-Fi 6 programme per district x quarter x kind (replacement, new), written hourly by "
+    "the collector from `pubwifi rollout status`: the latest point is the current state.",
+    {"kind": frozenset({"replacement", "new"})},
 )
 
 MEASUREMENTS: tuple[Measurement, ...] = (
@@ -225,6 +259,8 @@ MEASUREMENTS: tuple[Measurement, ...] = (
     AP_USAGE_DAILY,
     AP_FACTS,
     AP_SSID_CLIENTS,
+    AP_EVENT,
+    ROLLOUT_PROGRESS,
 )
 
 
@@ -234,6 +270,7 @@ def ap_tags(ap: AccessPoint) -> dict[str, str]:
         "ap": ap.id,
         "site": ap.site.id,
         "district": ap.site.district.code,
+        "mount": ap.site.mount.value,
         "platform": ap.platform,
         "standard": ap.standard.value,
     }

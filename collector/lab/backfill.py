@@ -52,6 +52,7 @@ from collector.inventory.model import AccessPoint, Inventory
 from collector.lab.backfill_sampler import NS, LabSampler
 from collector.lab.faults import FaultPlan
 from collector.lab.fleet import ANSWERING, Fleet
+from collector.lab.mibview import SnmpFault
 from collector.lab.traffic import TrafficProfile
 from collector.poll.sample import Sample, down
 from collector.profiles import load_profiles
@@ -273,10 +274,11 @@ class Backfill:
 
         Fault events (``goes_live``, ``swapped_to_wifi6``, timed reboots) change the device: at
         the first instant at or after one, the device is refreshed and a new fast path starts
-        from a reference sample there (before a ``goes_live``, nobody answers).
+        from a reference sample there (before a ``goes_live``, nobody answers). An AP with a
+        ``down`` fault never answers, as in the live lab.
         """
         member = self.fleet.member(ap) if ap.status in ANSWERING else None
-        if member is None:
+        if member is None or member.behaviour.snmp_fault is SnmpFault.DOWN:
             for t in self.window.instants():
                 yield down(ap.id, t * NS, "timeout", ap.platform)
             return

@@ -6,6 +6,7 @@ import ipaddress
 import json
 import urllib.parse
 from collections.abc import Sequence
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
@@ -117,10 +118,16 @@ def influxdb_service(settings: Settings) -> Service:
     )
 
 
-def prometheus_config(host: str, port: int, collector_port: int) -> str:
-    """prometheus.yml: scrape the collector's ``/metrics`` and Prometheus itself."""
-    config = {
+RULES = ("collector.rules.yml",)  # collector/stack/rules/: pubwifi's alert rules
+
+
+def prometheus_config(
+    host: str, port: int, collector_port: int, rule_files: Sequence[Path] = ()
+) -> str:
+    """prometheus.yml: scrape the collector's ``/metrics`` and Prometheus itself; the rules."""
+    config: dict[str, object] = {
         "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
+        "rule_files": [str(path) for path in rule_files],
         "scrape_configs": [
             {"job_name": "prometheus", "static_configs": [{"targets": [f"{host}:{port}"]}]},
             {
@@ -140,7 +147,14 @@ def prometheus_service(settings: Settings) -> Service:
 
     def write_config(directory: Path) -> None:
         (directory / "tsdb").mkdir(parents=True, exist_ok=True)
-        text = prometheus_config(host, port, collector_port)
+        rules = directory / "rules"
+        rules.mkdir(exist_ok=True)
+        paths = []
+        for name in RULES:  # copied at each start, so an upgrade brings its rules
+            path = rules / name
+            path.write_text(files("collector.stack").joinpath("rules", name).read_text("utf-8"))
+            paths.append(path)
+        text = prometheus_config(host, port, collector_port, paths)
         (directory / "prometheus.yml").write_text(text)
 
     def argv(directory: Path) -> Sequence[str]:

@@ -12,15 +12,23 @@ from collector.influx.schema import (
     AP_USAGE_HOURLY,
     MEASUREMENTS,
     RADIO_POLL,
+    ROLLOUT_PROGRESS,
     Kind,
 )
 
-TAGS = {"ap": "AP-0001", "site": "S 1", "district": "11110", "platform": "x", "standard": "wifi6"}
+TAGS = {
+    "ap": "AP-0001",
+    "site": "S 1",
+    "district": "11110",
+    "mount": "smart_pole",
+    "platform": "x",
+    "standard": "wifi6",
+}
 
 
 def test_prefix_is_escaped_and_sorted() -> None:
     assert AP_POLL.prefix(TAGS) == (
-        "ap_poll,ap=AP-0001,district=11110,platform=x,site=S\\ 1,standard=wifi6"
+        "ap_poll,ap=AP-0001,district=11110,mount=smart_pole,platform=x,site=S\\ 1,standard=wifi6"
     )
 
 
@@ -38,6 +46,7 @@ def test_line_formats_by_declared_kind() -> None:
         ({k: v for k, v in TAGS.items() if k != "site"}, "missing"),
         ({**TAGS, "client_mac": "aa:bb:cc:dd:ee:ff"}, "undeclared"),
         ({**TAGS, "standard": "wifi9"}, "not in"),
+        ({**TAGS, "mount": "rooftop"}, "not in"),
     ],
 )
 def test_prefix_refuses_wrong_tags(tags: dict[str, str], message: str) -> None:
@@ -72,10 +81,14 @@ def test_no_measurement_declares_a_client_identifier_and_units_are_in_names() ->
     for m in MEASUREMENTS:
         names = [*m.tags, *(f.name for f in m.fields)]
         assert not any("mac" in n or "client_id" in n for n in names), m.name
+        if m is ROLLOUT_PROGRESS:
+            assert all(f.kind is Kind.INT for f in m.fields)  # every field counts APs
+            continue
         for f in m.fields:
             counts = ("up", "clients", "channel", "polls", "polls_up")
             counts += ("counter_wraps", "counter_resets")  # counts of events: no unit
             counts += ("radios", "ssids")  # ap_facts: how many the CLI lists
+            counts += ("count",)  # ap_event: 1 per event
             if f.kind in (Kind.INT, Kind.FLOAT) and f.name not in counts:
                 assert f.name.endswith(("_bytes", "_s", "_ms", "_dbm", "sessions")), f.name
 

@@ -77,7 +77,7 @@ def test_polls_statement_text() -> None:
     assert polls_statement(H0, {"district": "11110"}) == (
         'SELECT count("up") AS "polls",sum("up") AS "polls_up" FROM "ap_poll" '
         f"WHERE time >= {H0}s AND time < {H0 + HOUR_S}s AND \"district\" = '11110' "
-        'GROUP BY "ap","site","district","platform","standard"'
+        'GROUP BY "ap","site","district","mount","platform","standard"'
     )
 
 
