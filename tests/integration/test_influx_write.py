@@ -38,7 +38,13 @@ def radio_lines(aps: int, polls: int) -> tuple[list[str], dict[str, int]]:
     totals: dict[str, int] = {}
     for a in range(aps):
         ap = f"AP 11110,{a:05d}"  # a space and a comma to escape
-        tags = {"ap": ap, "site": "Gwanghwamun=1", "district": "11110", "platform": "lab-x"}
+        tags = {
+            "ap": ap,
+            "site": "Gwanghwamun=1",
+            "district": "11110",
+            "mount": "smart_pole",
+            "platform": "lab-x",
+        }
         for band in (Band.GHZ_2_4, Band.GHZ_5):
             prefix = RADIO_POLL.prefix({**tags, "standard": "wifi6", "band": band.value})
             for p in range(polls):
@@ -66,7 +72,14 @@ def test_v1_writer_round_trip_through_influxql(influxd_server: Server) -> None:
 
 def test_v1_strings_survive_escaping(influxd_server: Server) -> None:
     prefix = AP_INFO.prefix(
-        {"ap": "AP-1", "site": "S", "district": "11110", "platform": "p", "standard": "wifi5"}
+        {
+            "ap": "AP-1",
+            "site": "S",
+            "district": "11110",
+            "mount": "park",
+            "platform": "p",
+            "standard": "wifi5",
+        }
     )
     firmware = 'v2.1 "seoul" \\build, 서울'
     line = AP_INFO.line(prefix, {"model": "WAP 9,000", "firmware": firmware}, T0)
