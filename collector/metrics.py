@@ -28,6 +28,13 @@ SET_ASIDE_REASONS = (
 )  # fmt: skip
 WRITE_RETRY_REASONS = ("connection", "config_error")
 AP_STATES = ("up", "down")
+#: ``pubwifi traps``: why notifications were dropped (collector.traps.counters.DROP_REASONS),
+#: and the event kinds every platform knows (collector.traps.mapping.STANDARD_TRAPS).
+TRAP_DROP_REASONS = (
+    "unknown_sender", "bad_community", "bad_credentials", "malformed", "unknown_trap",
+    "queue_full", "socket_buffer", "shutdown", "write_backlog", "write_failed", "internal",
+)  # fmt: skip
+TRAP_KINDS = ("cold_start", "warm_start", "link_down", "link_up", "auth_failure")
 
 
 @dataclass
@@ -150,11 +157,64 @@ class CollectorMetrics:
             registry=r,
         )
 
+        self.alerts_firing = Gauge(
+            "pubwifi_alerts_firing",
+            "Alerts firing now by rule and scope (ap, site, district, collector)",
+            ["rule", "scope"],
+            registry=r,
+        )
+        self.alert_notifications = Counter(
+            "pubwifi_alert_notifications_total",
+            "Alert notification sends by channel and result (delivered, retry, dead)",
+            ["channel", "result"],
+            registry=r,
+        )
+        self.alert_dead_letters = Counter(
+            "pubwifi_alert_dead_letters_total",
+            "Alert notifications given up after their last retry (kept in the outbox)",
+            ["channel"],
+            registry=r,
+        )
+
         self.poll_interval = Gauge(
             "pubwifi_poll_interval_seconds",
             "The polling interval the collector runs with (the alert rules' yardstick)",
             registry=r,
         )
+        self.traps_received = Counter(
+            "pubwifi_traps_received_total",
+            "Notifications (traps, informs) turned into AP events, by event kind",
+            ["kind"],
+            registry=r,
+        )
+        self.traps_dropped = Counter(
+            "pubwifi_traps_dropped_total",
+            "Notifications not turned into events, by reason (unknown_sender, bad_community, "
+            "bad_credentials, malformed, unknown_trap, queue_full, ...)",
+            ["reason"],
+            registry=r,
+        )
+        self.traps_queue_depth = Gauge(
+            "pubwifi_traps_queue_depth", "Datagrams waiting to be decoded", registry=r
+        )
+        self.traps_socket_drops = Gauge(
+            "pubwifi_traps_socket_drops",
+            "Datagrams the kernel dropped on the trap socket since it opened (a full receive "
+            "buffer; from /proc/net/udp, only grows)",
+            registry=r,
+        )
+        self.traps_engine_ids = Gauge(
+            "pubwifi_traps_engine_ids", "SNMPv3 sender engine ids learned", registry=r
+        )
+        self.traps_recv_buffer = Gauge(
+            "pubwifi_traps_recv_buffer_bytes",
+            "Receive buffer the kernel granted the trap socket (SO_RCVBUF; --recv-buffer)",
+            registry=r,
+        )
+        for reason in TRAP_DROP_REASONS:
+            self.traps_dropped.labels(reason)
+        for kind in TRAP_KINDS:
+            self.traps_received.labels(kind)
         for reason in POLL_ERROR_REASONS:
             self.poll_errors.labels(reason)
         for reason in SET_ASIDE_REASONS:
@@ -194,3 +254,28 @@ class PrometheusSpoolMetrics:
     def torn_groups_discarded(self, groups: int, lines: int) -> None:
         self._m.torn_groups.inc(groups)
         self._m.torn_lines.inc(lines)
+
+
+class PrometheusTrapCounters:
+    """:class:`collector.traps.counters.TrapCounters` on top of :class:`CollectorMetrics`."""
+
+    def __init__(self, metrics: CollectorMetrics) -> None:
+        self._m = metrics
+
+    def received(self, kind: str) -> None:
+        self._m.traps_received.labels(kind).inc()
+
+    def dropped(self, reason: str, n: int = 1) -> None:
+        self._m.traps_dropped.labels(reason).inc(n)
+
+    def queue_depth(self, n: int) -> None:
+        self._m.traps_queue_depth.set(n)
+
+    def engine_ids(self, n: int) -> None:
+        self._m.traps_engine_ids.set(n)
+
+    def socket_drops(self, n: int) -> None:
+        self._m.traps_socket_drops.set(n)
+
+    def recv_buffer(self, n: int) -> None:
+        self._m.traps_recv_buffer.set(n)

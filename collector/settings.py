@@ -39,6 +39,7 @@ class Settings:
     influx: InfluxSettings = field(default_factory=InfluxSettings)
     prometheus_port: int = 9090
     metrics_port: int = 9108  # the collector's own /metrics
+    traps_metrics_port: int = 9163  # the trap receiver's /metrics (pubwifi traps)
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_secret_key: Secret | None = None
@@ -50,6 +51,7 @@ class Settings:
     ssh_concurrency: int = 64  # sessions at once (threads: netmiko is blocking)
     spool_cap_bytes: int = 2 * 1024**3  # past it, the oldest spooled lines are dropped (counted)
     tariffs: Path | None = None  # a tariff book replacing the packaged one (collector/savings)
+    alerts: Path | None = None  # alert rules replacing the packaged ones (collector/alerts)
 
     def require_web_secret_key(self) -> Secret:
         if self.web_secret_key is None:
@@ -72,6 +74,7 @@ _ENV: dict[str, tuple[str, ...]] = {
     "PUBWIFI_INFLUX_PASSWORD": ("influx", "password"),
     "PUBWIFI_PROMETHEUS_PORT": ("prometheus_port",),
     "PUBWIFI_METRICS_PORT": ("metrics_port",),
+    "PUBWIFI_TRAPS_METRICS_PORT": ("traps_metrics_port",),
     "PUBWIFI_WEB_HOST": ("web_host",),
     "PUBWIFI_WEB_PORT": ("web_port",),
     "PUBWIFI_WEB_SECRET_KEY": ("web_secret_key",),
@@ -83,6 +86,7 @@ _ENV: dict[str, tuple[str, ...]] = {
     "PUBWIFI_SSH_CONCURRENCY": ("ssh_concurrency",),
     "PUBWIFI_SPOOL_CAP_BYTES": ("spool_cap_bytes",),
     "PUBWIFI_TARIFFS": ("tariffs",),
+    "PUBWIFI_ALERTS": ("alerts",),
 }
 _SECRET_FIELDS = {"token", "password", "web_secret_key"}
 _POSITIVE_INT_FIELDS = {"spool_cap_bytes", "ssh_interval_s", "ssh_concurrency"}
@@ -95,7 +99,7 @@ def _coerce(where: str, name: str, current: object, raw: object) -> object:
         return Secret(raw)
     if name in _POSITIVE_INT_FIELDS:
         return _positive_int(where, name, raw)
-    if name == "tariffs":
+    if name in ("tariffs", "alerts"):
         if not isinstance(raw, str) or not raw:
             raise InputError.at(where, 0, f"{name}: expected a file path")
         return Path(raw)

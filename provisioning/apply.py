@@ -28,6 +28,19 @@ APs are left alone. So every AP is changed exactly once.
 Rollback pushes each changed AP's recorded undo and checks that its masked running-config is
 the snapshot again, byte for byte.
 
+Alerts (:mod:`collector.alerts`): before each wave (and before a rollback) its APs, and only
+those (the previous wave's suppression is lifted), are suppressed in the alert store
+(``DATA_DIR/alerts/alerts.sqlite``, reason ``campaign <id>``) and their config changes expected
+(``expect_change``, so "config changed outside pubwifi" does not fire for the campaign's own
+pushes, restores and undos), from now for the wave's expected duration
+(:func:`expected_wave_s`: one session plus ``verify.within_s`` per AP, twice for a restore, per
+batch of ``concurrency`` APs) plus :data:`ALERT_MARGIN_S`. When the run ends (completed,
+halted, failed, or raising) the suppressions still in force are lifted at once
+(:meth:`~collector.alerts.store.AlertStore.lift`): an AP that is down after its campaign is an
+alert. A run killed outright lifts nothing: its suppressions expire on their own at the
+reserved time. The expected-change windows are kept as written (they only cover the
+campaign's own time). Writing to the alert store never stops a campaign: a failure is logged.
+
 Firmware changes (:attr:`Rendered.reload`) end the session on purpose: the push is
 :meth:`~collector.ssh.session.CliSession.push_reload` (the reload dropping the session is the
 expected end), ``saved`` follows at once (a reload saves nothing extra), and verification logs
@@ -50,6 +63,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from collector.alerts.store import AlertStore
 from collector.inventory.model import AccessPoint, Inventory
 from collector.ssh.configrepo import ConfigRepo, ConfigRepoBusy
 from collector.ssh.facts import ApFacts
@@ -70,6 +84,14 @@ log = logging.getLogger(__name__)
 
 VERIFY_POLL_S = 1.0
 SESSION_S = 30.0  # login and the reads around the push, on top of verify.within_s
+ALERT_MARGIN_S = 600.0  # on top of a wave's expected duration: SNMP checks, slow logins
+
+
+def expected_wave_s(aps: int, concurrency: int, within_s: float) -> float:
+    """How long a wave of ``aps`` APs may take: per batch of ``concurrency``, one session and
+    the verification, and as much again for a restore."""
+    batches = -(-aps // max(1, concurrency))
+    return batches * 2 * (SESSION_S + within_s)
 
 
 class Halted(Exception):
@@ -169,6 +191,7 @@ class Applier:
             for index in range(first, len(campaign.waves)):
                 self.store.set_wave(campaign_id, index)
                 wave = [ap for ap in campaign.waves[index] if ap not in busy]
+                self._quiet_alerts(campaign_id, wave, change.verify.within_s)
                 result = self._wave(campaign_id, change, index, wave)
                 report.waves.append(result)
                 self.progress(_wave_line(result))
@@ -197,8 +220,34 @@ class Applier:
             return report
         finally:
             report.seconds = time.monotonic() - started
+            self._lift_alerts(campaign_id)
             self.store.release_runner(campaign_id, os.getpid(), socket.gethostname())
             log.info("campaign %s: ran %.1f s", campaign_id, report.seconds)
+
+    # --- alerts ---------------------------------------------------------------------------
+    def _quiet_alerts(self, campaign_id: str, ap_ids: list[str], within_s: float) -> None:
+        """No alerts for these APs, and their config changes expected, for the wave's time."""
+        if not ap_ids:
+            return
+        now = time.time()
+        until = now + expected_wave_s(len(ap_ids), self.concurrency, within_s) + ALERT_MARGIN_S
+        try:
+            with AlertStore.in_data_dir(self.data_dir) as alerts:
+                reason = f"campaign {campaign_id}"
+                alerts.lift(reason, now)  # the previous wave is done: its APs alert again
+                alerts.suppress(ap_ids, until, reason=reason, start=now)
+                alerts.expect_change(ap_ids, now, until, campaign_id)
+        except Exception:  # alerting is a courtesy here: the campaign goes on
+            log.exception("campaign %s: alert suppression not recorded", campaign_id)
+
+    def _lift_alerts(self, campaign_id: str) -> None:
+        try:
+            with AlertStore.in_data_dir(self.data_dir) as alerts:
+                lifted = alerts.lift(f"campaign {campaign_id}", time.time())
+            if lifted:
+                log.info("campaign %s: alert suppression lifted for %d APs", campaign_id, lifted)
+        except Exception:
+            log.exception("campaign %s: alert suppression not lifted (it expires)", campaign_id)
 
     def _lease(self, campaign_id: str) -> None:
         if not self.store.acquire_runner(campaign_id, os.getpid(), socket.gethostname()):
@@ -539,6 +588,8 @@ class Applier:
             self._audit("rollback", campaign_id, result="started")
             tasks = [t for t in self.store.tasks(campaign_id) if t.state in cs.NEEDS_ROLLBACK]
             report = WaveReport(-1, len(tasks))
+            self._quiet_alerts(campaign_id, [t.ap_id for t in tasks], _rollback_within_s(
+                [self.store.snapshot(campaign_id, t.ap_id) for t in tasks]))  # fmt: skip
 
             def one(ap_id: str) -> str:
                 ap = self.inventory.ap(ap_id)
@@ -586,6 +637,7 @@ class Applier:
             report.seconds = time.monotonic() - started
             return RunReport(campaign_id, final, [report], seconds=report.seconds)
         finally:
+            self._lift_alerts(campaign_id)
             self.store.release_runner(campaign_id, os.getpid(), socket.gethostname())
 
     # --- the configuration history ---------------------------------------------------------
@@ -680,6 +732,13 @@ _CLI_VERIFIED = "cli-verified"  # saved and verified over SSH; SNMP verification
 _TO_DO = frozenset({cs.PENDING, cs.SNAPSHOTTED, cs.PUSHED, cs.SAVED, cs.TASK_FAILED})
 
 
+def _rollback_within_s(snapshots: list[Snapshot | None]) -> float:
+    """A rollback's verification time per AP: a firmware undo waits for the reload."""
+    return max(
+        (float(s.values.get("within_s", 0)) for s in snapshots if s is not None), default=0.0
+    )
+
+
 def _snapshot(masked: str, rendered: Rendered, within_s: float) -> Snapshot:
     values: dict[str, Any] = {
         "current": rendered.current,
@@ -750,4 +809,12 @@ def _wave_line(wave: WaveReport) -> str:
     )
 
 
-__all__ = ["Applier", "Halted", "RunReport", "WaveReport", "expectation_from"]
+__all__ = [
+    "ALERT_MARGIN_S",
+    "Applier",
+    "Halted",
+    "RunReport",
+    "WaveReport",
+    "expectation_from",
+    "expected_wave_s",
+]

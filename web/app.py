@@ -118,6 +118,7 @@ def create_app(
     tls: bool | None = None,
     testing: bool = False,
 ) -> Flask:
+    from web.alert_pages import alerts, firing_count
     from web.api import api
     from web.pages import pages
     from web.provisioning_pages import provisioning
@@ -193,6 +194,7 @@ def create_app(
             "snapshot": app.extensions["pubwifi"].refresher.snapshot(),
             "health": app.extensions["pubwifi"].refresher.health(),
             "now": time.time(),
+            "firing_alerts": firing_count if current_user.is_authenticated else (lambda: 0),
         }
 
     app.jinja_env.filters["krw"] = lambda v: numbers.krw(v, current_lang())
@@ -205,6 +207,7 @@ def create_app(
     app.register_blueprint(api)
     app.register_blueprint(provisioning)
     app.register_blueprint(rollout)
+    app.register_blueprint(alerts)
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:  # no login: a readiness probe, no data

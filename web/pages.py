@@ -24,6 +24,7 @@ from collector.influx.query import QueryError
 from collector.savings.compute import ESTIMATE_METHOD, ESTIMATE_METHOD_KO, kst_day
 from collector.savings.money import ROUNDING_RULE, ROUNDING_RULE_KO
 from web import charts
+from web.alert_pages import ap_alerts
 from web.app import LoginUser, context, current_lang, requires
 from web.device import hour_label
 from web.ssh_story import config_view, ssh_story
@@ -188,6 +189,7 @@ def district(code: str) -> ResponseReturnValue:
 @requires(Role.VIEWER)
 def access_point(ap_id: str) -> ResponseReturnValue:
     ap, snap, story = ap_story(ap_id)
+    alerts, events = ap_alerts(ap.id)
     view = request.args.get("view", "day")
     view = view if view in ("hour", "day", "month") else "day"
     if view == "hour":
@@ -208,6 +210,8 @@ def access_point(ap_id: str) -> ResponseReturnValue:
         chart=chart,
         ssh=ssh_story(context().data_dir, ap.id, str(ap.address), ap.ssh_port),
         engineer=current_user.role >= Role.ENGINEER,
+        alerts=alerts,
+        events=events,
     )
 
 

@@ -1,4 +1,12 @@
-"""``pubwifi collect``: scheduled SNMP collection into InfluxDB, in its own process."""
+"""``pubwifi collect``: scheduled SNMP collection into InfluxDB, in its own process.
+
+Shard 1 of N also keeps the fleet-wide jobs: the ledger rollup (every 5 minutes) and the alert
+evaluation (every minute, :func:`collector.alerts.service.evaluate_and_notify`; ``--no-alerts``
+switches it off). The alert rules are loaded and checked against the inventory at start, so a
+bad rules file is a ``FILE:LINE`` error before collection begins; each evaluation reads the file
+again (an edit applies at the next minute; a broken edit is logged and counted, collection
+goes on).
+"""
 
 from __future__ import annotations
 
@@ -91,6 +99,11 @@ def register(subparsers: Any) -> None:
         "--no-ssh", action="store_true", help="SNMP only: no scheduled SSH collection"
     )
     parser.add_argument(
+        "--no-alerts",
+        action="store_true",
+        help="do not evaluate alert rules here (shard 1 does by default; see pubwifi alerts run)",
+    )
+    parser.add_argument(
         "--max-cycles",
         type=int,
         default=None,
@@ -144,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
     runner.ap_poller.restore(cache.load({ap.id for ap in aps}))
     cache.mark_saved(runner.ap_poller)
     ssh = None if args.no_ssh else _ssh_schedule(settings, inventory, aps, pipeline, metrics, args)
+    alerts = None if args.no_alerts else alerts_job(settings, inventory, metrics, args.shard)
     collector = Collector(
         plan,
         runner,
@@ -152,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
         interval,
         rollup=_rollup(settings, inventory, pipeline, interval, args.shard),
         ssh=ssh,
+        alerts=alerts,
     )
     log.info(
         "collecting %d APs (shard %s) every %.0f s; metrics on 127.0.0.1:%d/metrics",
@@ -208,6 +223,35 @@ def _ssh_schedule(
 
     log.info("ssh: %d APs every %.0f s", len(chosen), interval)
     return SshSchedule(chosen, interval, collector, recorder, concurrency=settings.ssh_concurrency)
+
+
+def alerts_job(
+    settings: Settings,
+    inventory: Inventory,
+    metrics: CollectorMetrics,
+    shard: Shard,
+    clock: Callable[[], float] = time.time,
+) -> Callable[[], object] | None:
+    """The alert job: one evaluation of the whole fleet's rules (shard 1 of N only).
+
+    The rules are loaded and checked against the inventory now (``InputError``, with a hint
+    at ``--no-alerts``); the job itself loads them afresh each minute.
+    """
+    if shard.number != 1:
+        return None  # alerts cover the whole fleet; one collector evaluates them
+    from collector.alerts.rules import check_inventory, load_rules
+    from collector.alerts.service import evaluate_and_notify
+
+    try:
+        check_inventory(load_rules(settings.alerts), inventory)
+    except InputError as error:
+        hint = Problem("--no-alerts", 0, "or collect without evaluating alerts: --no-alerts")
+        raise InputError([*error.problems, hint]) from None
+
+    def job() -> object:
+        return evaluate_and_notify(settings, inventory, clock(), metrics=metrics)
+
+    return job
 
 
 def _periods(

@@ -12,6 +12,11 @@ Only this module imports APScheduler. Jobs, each deliberate:
   tick's window, on its own thread pool.
 - ``rollup`` every 5 minutes: the ledger's hourly and daily rollups of closed hours
   (:mod:`collector.ledger.rollup`), in a worker thread.
+- ``alerts`` every minute (when given: shard 1 of N, unless ``--no-alerts``): one evaluation of
+  the alert rules and delivery of due notifications
+  (:func:`collector.alerts.service.evaluate_and_notify`), in a worker thread. An exception is
+  logged and counted (``pubwifi_poll_cycles_total{outcome="alerts_error"}`` and
+  :attr:`Collector.alert_errors`); the next minute tries again and collection never waits for it.
 
 A cycle is one pass over the interval; its end updates the up/down gauges and the cycle counter,
 and ``pubwifi_last_successful_cycle_timestamp_seconds`` only if the cycle was successful: no
@@ -43,6 +48,7 @@ log = logging.getLogger(__name__)
 
 TICK_S = 1.0
 ROLLUP_EVERY_S = 300.0
+ALERTS_EVERY_S = 60.0
 
 
 @dataclass
@@ -69,8 +75,11 @@ class Collector:
     interval_s: float
     rollup: Callable[[], object] | None = None
     ssh: SshSchedule | None = None
+    alerts: Callable[[], object] | None = None
     clock: Callable[[], float] = time.time
     cycles: int = 0
+    alert_runs: int = 0
+    alert_errors: int = 0
     ticks: int = 0
     in_flight: set[asyncio.Task[PollStats]] = field(default_factory=set)
     _last: float | None = None
@@ -152,15 +161,33 @@ class Collector:
         if self.in_flight:
             await asyncio.gather(*self.in_flight, return_exceptions=True)
 
+    def evaluate_alerts(self) -> None:
+        """One alert evaluation (run in a worker thread): a failure is logged and counted."""
+        if self.alerts is None:
+            return
+        self.alert_runs += 1
+        try:
+            self.alerts()
+        except Exception:  # alerting must never stop collection: the next minute tries again
+            self.alert_errors += 1
+            self.metrics.cycles.labels("alerts_error").inc()
+            log.exception("alert evaluation failed")
+
 
 def run_forever(
-    collector: Collector, *, max_cycles: int | None = None, rollup_every_s: float = ROLLUP_EVERY_S
+    collector: Collector,
+    *,
+    max_cycles: int | None = None,
+    rollup_every_s: float = ROLLUP_EVERY_S,
+    alerts_every_s: float = ALERTS_EVERY_S,
 ) -> int:
     """Run the scheduler until SIGTERM/SIGINT (or ``max_cycles``); returns an exit status."""
-    return asyncio.run(_main(collector, max_cycles, rollup_every_s))
+    return asyncio.run(_main(collector, max_cycles, rollup_every_s, alerts_every_s))
 
 
-async def _main(collector: Collector, max_cycles: int | None, rollup_every_s: float) -> int:
+async def _main(
+    collector: Collector, max_cycles: int | None, rollup_every_s: float, alerts_every_s: float
+) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -186,6 +213,17 @@ async def _main(collector: Collector, max_cycles: int | None, rollup_every_s: fl
             coalesce=True,
             misfire_grace_time=None,
             next_run_time=_soon(),  # catch up on closed hours at start, then every period
+        )
+    if collector.alerts is not None:
+        scheduler.add_job(
+            _in_thread(collector.evaluate_alerts, "alert evaluation"),
+            "interval",
+            seconds=alerts_every_s,
+            id="alerts",
+            max_instances=1,  # a slow evaluation (InfluxDB timing out) is skipped, not stacked
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=_soon(min(5.0, alerts_every_s)),
         )
     scheduler.start()
     try:
@@ -213,15 +251,15 @@ def _guarded(
     return run
 
 
-def _in_thread(job: Callable[[], object]) -> Callable[[], Awaitable[None]]:
+def _in_thread(job: Callable[[], object], what: str = "rollup") -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         try:
             await asyncio.to_thread(job)
         except Exception:
-            log.exception("rollup failed")
+            log.exception("%s failed", what)
 
     return run
 
 
-def _soon() -> datetime:
-    return datetime.now().astimezone() + timedelta(seconds=5)
+def _soon(seconds: float = 5.0) -> datetime:
+    return datetime.now().astimezone() + timedelta(seconds=seconds)

@@ -1,7 +1,8 @@
 """``pubwifi lab``: run the simulated fleet; ``pubwifi lab truth``: print its ground truth.
 
 pubwifi lab --inventory FILE [--seed S] [--snmp-port P] [--ssh-port P]
-            [--faults FILE] [--fault KIND:AP_ID|FRACTION[:key=value...] ...]
+            [--faults FILE ...] [--fault KIND:AP_ID|FRACTION[:key=value...] ...]
+            [--trap-receiver HOST:PORT]
 pubwifi lab truth --inventory FILE --from T1 --to T2 [--ap ID] [--seed S] --json
 pubwifi lab backfill --inventory FILE --days N [--until T] [--step-minutes M] [--seed S]
                      [--no-rollup]
@@ -41,13 +42,28 @@ def register(subparsers: Any) -> None:
     _common(parser, required=False)  # sub-commands take their own --inventory
     parser.add_argument("--snmp-port", type=int, help="serve every AP's SNMP on this UDP port")
     parser.add_argument("--ssh-port", type=int, help="serve every AP's SSH CLI on this TCP port")
-    parser.add_argument("--faults", type=Path, metavar="FILE", help="fault rules (YAML)")
+    parser.add_argument(
+        "--faults",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="fault rules (YAML); may be given more than once (the rules of every file apply)",
+    )
     parser.add_argument(
         "--fault",
         action="append",
         default=[],
         metavar="KIND:TARGET",
-        help="a fault rule: down:AP-11110-00001, reboot:0.01:every_minutes=30",
+        help="a fault rule: down:AP-11110-00001, reboot:0.01:every_minutes=30, "
+        "link_flap:AP-11110-00002:every_minutes=30:down_seconds=20",
+    )
+    parser.add_argument(
+        "--trap-receiver",
+        metavar="HOST:PORT",
+        help="send the APs' SNMP notifications (coldStart on reboot faults, linkDown/linkUp on "
+        "link_flap faults, authenticationFailure on bad credentials) to this loopback receiver, "
+        "e.g. 127.0.0.1:16162 (pubwifi traps); default: none",
     )
     parser.set_defaults(func=run_lab)
     commands = parser.add_subparsers(dest="lab_command", metavar="COMMAND")
@@ -226,18 +242,28 @@ def run_lab(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.inventory is None:
         raise InputError.at("--inventory", 0, "required: the inventory whose APs to serve")
+    receiver = None
+    if args.trap_receiver is not None:
+        from collector.lab.notify import parse_receiver
+
+        receiver = parse_receiver(args.trap_receiver)
     inventory = load_inventory(args.inventory)
     plan = build_plan(args.faults, args.fault)
     unknown = plan.unknown_aps({ap.id for ap in inventory.aps})
     if unknown:
         raise InputError.at("--fault", 0, f"unknown AP id(s): {', '.join(unknown)}")
-    return asyncio.run(_serve(inventory, plan, args, started))
+    return asyncio.run(_serve(inventory, plan, args, started, receiver))
 
 
 async def _serve(
-    inventory: Inventory, plan: FaultPlan, args: argparse.Namespace, started: float
+    inventory: Inventory,
+    plan: FaultPlan,
+    args: argparse.Namespace,
+    started: float,
+    receiver: tuple[str, int] | None = None,
 ) -> int:
     from collector.lab.fleet import Fleet
+    from collector.lab.notify import TrapSchedule, TrapSender
     from collector.lab.snmp import SnmpAgent
     from collector.lab.ssh.device import SshCredentials
     from collector.lab.ssh.server import LabSshServer
@@ -251,7 +277,12 @@ async def _serve(
         raise InputError.at("environment", 0, str(error)) from None
     snmp_ports = {args.snmp_port} if args.snmp_port else {ap.snmp_port for ap in inventory.aps}
     ssh_ports = {args.ssh_port} if args.ssh_port else {ap.ssh_port for ap in inventory.aps}
-    agents = [SnmpAgent(fleet.resolve_snmp, port=port) for port in sorted(snmp_ports)]
+    sender = TrapSender(receiver) if receiver is not None else None
+    hook = sender.auth_failure if sender is not None else None
+    agents = [
+        SnmpAgent(fleet.resolve_snmp, port=port, on_auth_failure=hook)
+        for port in sorted(snmp_ports)
+    ]
     servers = [
         LabSshServer(fleet.resolve_ssh, seed=args.seed, credentials=credentials, port=port)
         for port in sorted(ssh_ports)
@@ -277,19 +308,32 @@ async def _serve(
                 "snmp_ports": sorted(snmp_ports),
                 "ssh_ports": sorted(ssh_ports),
                 "fault_rules": len(plan.rules),
+                "trap_receiver": None if receiver is None else f"{receiver[0]}:{receiver[1]}",
                 "startup_seconds": round(time.perf_counter() - started, 3),
             }
         ),
         flush=True,
     )
+    notifying: asyncio.Task[None] | None = None
+    if sender is not None:
+        schedule = TrapSchedule(fleet, sender)
+        log.info("lab traps: to %s, %d fault events queued", args.trap_receiver, len(schedule))
+        notifying = asyncio.create_task(schedule.run(), name="lab-traps")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
     await stop.wait()
+    if notifying is not None:
+        notifying.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await notifying
     for agent in agents:
         agent.close()
     for server in servers:
         await server.close()
+    if sender is not None:
+        sender.report(final=True)
+        sender.close()
     return 0

@@ -47,6 +47,9 @@ class LabDevice:
     next_event: float = float("inf")  # earliest pending fault event
     apply_events: Callable[[LabDevice, float], None] | None = None
     hostile: HostileStrings | None = None  # reported over SNMP instead of its own (a fault)
+    #: link_flap: the wired uplink is down in [link_down_from, link_down_until)
+    link_down_from: float | None = None
+    link_down_until: float = float("-inf")
     _snap_t: int = -1
     _snap: tuple[int, int, int] = (0, 0, 0)
     _epoch_cache: dict[float, tuple[int, int, int]] = field(default_factory=dict)
@@ -55,6 +58,17 @@ class LabDevice:
         """Apply fault events (reboot, discontinuity, swap) that are due by ``now``."""
         if now >= self.next_event and self.apply_events is not None:
             self.apply_events(self, now)
+
+    def link_down(self, t: float) -> bool:
+        """Whether the wired uplink is down at ``t`` (a link_flap fault)."""
+        return self.link_down_from is not None and self.link_down_from <= t < self.link_down_until
+
+    def link_changed(self, t: float) -> float | None:
+        """When the wired uplink last went down or up by ``t`` (None: never since the lab began)."""
+        start = self.link_down_from
+        if start is None or t < start:
+            return None
+        return start if t < self.link_down_until else self.link_down_until
 
     # --- totals ------------------------------------------------------------------------------
     def totals(self, t: float) -> tuple[int, int, int]:

@@ -11,7 +11,9 @@ From a file (strict YAML, ``FILE:LINE`` errors)::
       - {kind: reboot, ap: AP-11680-00012, at: 2025-03-01T09:00:00+09:00}
 
 Kinds: down, slow, malformed, truncated (how the agent answers); reboot, discontinuity (at a
-time and/or every N minutes); counter32_wrap (octet counters start ``wrap_minutes`` of traffic
+time and/or every N minutes); link_flap (at a time and/or every N minutes the AP's wired uplink
+goes down for ``down_seconds``, default 30: its ifOperStatus reads down(2) and ifLastChange moves,
+then it comes back up); counter32_wrap (octet counters start ``wrap_minutes`` of traffic
 short of 2^32); swapped_to_wifi6 (from ``at``, default the lab's start: the vendor's Wi-Fi 6
 model, counters restart); goes_live (``at`` required: a new AP that nobody answers for before
 ``at`` and that boots at ``at``, as a new install starting to answer); hostile_strings (over
@@ -22,7 +24,10 @@ ssh_host_key_changed (the AP serves another Ed25519 key, derived from (seed, AP 
 a replaced or impersonated AP, which a client must refuse before sending a password),
 ssh_cli_error (login works, every read command answers with the platform's invalid-input error),
 ssh_garbage (read commands answer with deterministic junk and mojibake, the prompt still comes
-back). Ground truth is unaffected: faults change what the devices report, not the traffic the
+back). With ``pubwifi lab --trap-receiver HOST:PORT`` the APs also send the SNMP notifications
+of their faults (:mod:`collector.lab.notify`): coldStart when a reboot fires, linkDown then
+linkUp for a link_flap, authenticationFailure on a request with a wrong community or unknown
+user. Ground truth is unaffected: faults change what the devices report, not the traffic the
 model carried.
 """
 
@@ -56,9 +61,10 @@ class FaultKind(enum.StrEnum):
     SSH_HOST_KEY_CHANGED = "ssh_host_key_changed"
     SSH_CLI_ERROR = "ssh_cli_error"
     SSH_GARBAGE = "ssh_garbage"
+    LINK_FLAP = "link_flap"
 
 
-TIMED = frozenset({FaultKind.REBOOT, FaultKind.DISCONTINUITY})
+TIMED = frozenset({FaultKind.REBOOT, FaultKind.DISCONTINUITY, FaultKind.LINK_FLAP})
 
 
 class FaultRule(BaseModel):
@@ -72,6 +78,7 @@ class FaultRule(BaseModel):
     every_minutes: float | None = Field(default=None, gt=0)
     delay_seconds: float = Field(default=3.0, ge=0, le=120)  # slow
     wrap_minutes: float = Field(default=10.0, gt=0)  # counter32_wrap
+    down_seconds: float = Field(default=30.0, gt=0, le=86_400)  # link_flap
 
     @model_validator(mode="after")
     def _one_target(self) -> FaultRule:
@@ -81,6 +88,12 @@ class FaultRule(BaseModel):
             raise ValueError("goes_live needs 'at' (when the new AP starts to answer)")
         if self.kind in TIMED and self.at is None and self.every_minutes is None:
             raise ValueError(f"{self.kind.value} needs 'at' (a time) or 'every_minutes'")
+        if (
+            self.kind is FaultKind.LINK_FLAP
+            and self.every_minutes is not None
+            and self.down_seconds >= self.every_minutes * 60
+        ):
+            raise ValueError("link_flap: 'down_seconds' must be shorter than 'every_minutes'")
         return self
 
     @property
@@ -162,7 +175,9 @@ def load_fault_file(path: Path) -> list[FaultRule]:
         raise locate_validation_error(document, error) from None
 
 
-def build_plan(path: Path | None, flags: Sequence[str]) -> FaultPlan:
-    rules = load_fault_file(path) if path is not None else []
+def build_plan(paths: Path | Sequence[Path] | None, flags: Sequence[str]) -> FaultPlan:
+    """The rules of the fault file(s), in order, then those of the flags."""
+    files = [] if paths is None else [paths] if isinstance(paths, Path) else list(paths)
+    rules = [rule for path in files for rule in load_fault_file(path)]
     rules += [parse_flag(flag) for flag in flags]
     return FaultPlan(rules)

@@ -73,6 +73,8 @@ class Fleet:
             self._by_ssh[(address, ssh_port or ap.ssh_port)] = position
             self._position_of[ap.id] = position
         self._members: dict[int, FleetMember] = {}
+        #: told (AP, now) when an AP's CLI ``reload`` restarts it (the trap sender listens)
+        self.on_reload: Callable[[AccessPoint, float], None] | None = None
         self._credentials: dict[str, tuple[bytes | None, UsmUser | None]] = {}
         for auth_name in sorted({ap.snmp_auth.name for ap in inventory.aps}):
             try:
@@ -120,8 +122,13 @@ class Fleet:
             cli_error=behaviour.ssh_fault == "cli_error",
             garbage=behaviour.ssh_fault == "garbage",
             clients=lambda state, now: device.client_table(now),
+            on_reload=lambda: self._reloaded(ap),
         )
         return FleetMember(device, behaviour, agent, ssh)
+
+    def _reloaded(self, ap: AccessPoint) -> None:
+        if self.on_reload is not None:
+            self.on_reload(ap, self.clock())
 
     def _credentials_for(self, auth: SnmpAuth) -> tuple[bytes | None, UsmUser | None]:
         """v3 APs get a USM user and no community; v2c APs a community only."""
@@ -148,11 +155,13 @@ class Fleet:
         position = self._by_snmp.get((_ip(dest_ip), dest_port))
         if position is None:
             return None
-        ap = self.inventory.aps[position]
+        return self.agent_of(self.inventory.aps[position], self.clock())
+
+    def agent_of(self, ap: AccessPoint, now: float) -> AgentDevice | None:
+        """``ap``'s agent device refreshed for faults at ``now``; None: the AP is silent."""
         if ap.status not in ANSWERING:
             return None
         member = self.member(ap)
-        now = self.clock()
         if member.behaviour.live_from is not None and now < member.behaviour.live_from:
             return None  # a new AP that has not gone live yet
         member.device.refresh(now)

@@ -1,7 +1,9 @@
 """Apply an AP's fault rules to its lab device: at creation, then lazily at request time.
 
-Time-based events (reboot, discontinuity, swap) are evaluated when a request arrives: the most
-recent due instant is applied, so a device that nobody asked for costs nothing.
+Time-based events (reboot, discontinuity, link flap, swap) are evaluated when a request arrives:
+the most recent due instant is applied, so a device that nobody asked for costs nothing. (The
+notification sender, :mod:`collector.lab.notify`, asks at each due instant of the rules that
+send traps, with :func:`due_times`.)
 """
 
 from __future__ import annotations
@@ -92,13 +94,17 @@ def _offset_to_wrap(device: LabDevice, now: float, minutes: float) -> int:
 
 
 def _last_due(rule: FaultRule, device: LabDevice, now: float) -> tuple[float | None, float]:
-    """(most recent due instant <= now or None, next instant after now)."""
+    return due_times(rule, device.ap.id, now)
+
+
+def due_times(rule: FaultRule, ap_id: str, now: float) -> tuple[float | None, float]:
+    """A timed rule on AP ``ap_id``: (most recent due instant <= now or None, next one after)."""
     at = rule.at_epoch
     if rule.every_minutes is None:
         assert at is not None
         return (at, float("inf")) if at <= now else (None, at)
     period = rule.every_minutes * 60
-    anchor = at if at is not None else unit_hash(rule.seed, device.ap.id, "phase") * period
+    anchor = at if at is not None else unit_hash(rule.seed, ap_id, "phase") * period
     if now < anchor:
         return None, anchor
     last = anchor + ((now - anchor) // period) * period
@@ -118,6 +124,11 @@ def _apply_timed(device: LabDevice, rules: list[FaultRule], now: float) -> None:
             device.counter_offset = 0
         elif rule.kind is FaultKind.DISCONTINUITY and state.counter_epoch < due:
             state.restart_counters(due)
+        elif rule.kind is FaultKind.LINK_FLAP and (
+            device.link_down_from is None or device.link_down_from < due
+        ):
+            device.link_down_from = due
+            device.link_down_until = due + rule.down_seconds
         elif rule.kind is FaultKind.SWAPPED_TO_WIFI6 and state.standard != "wifi6":
             _swap(device, due)
     device.next_event = upcoming

@@ -16,6 +16,7 @@ from collector.lab.device import LabDevice
 from collector.lab.hostile import display_string
 
 Raw = int | bytes | tuple[int, ...]
+WIRED_IF_TYPE = 6  # ethernetCsmacd: the AP's uplink
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,25 @@ def _up(dev: LabDevice, row: Row) -> int:
     if iface.radio >= 0 and not dev.state.running.radios[iface.radio].enabled:
         return 2
     return 1
+
+
+def _oper(dev: LabDevice, row: Row, t: float) -> int:
+    """ifOperStatus: down(2) for a disabled radio, and for the wired uplink while it flaps."""
+    iface = _iface(row)
+    if iface.radio < 0 and iface.if_type == WIRED_IF_TYPE and dev.link_down(t):
+        return 2
+    return _up(dev, row)
+
+
+def _last_change(dev: LabDevice, row: Row, t: float) -> int:
+    """ifLastChange: sysUpTime when the wired uplink last changed state (0: not since boot)."""
+    iface = _iface(row)
+    if iface.radio >= 0 or iface.if_type != WIRED_IF_TYPE:
+        return 0
+    changed = dev.link_changed(t)
+    if changed is None or changed < dev.state.boot_time:
+        return 0
+    return _centis(changed - dev.state.boot_time)
 
 
 def _mbps(dev: LabDevice, row: Row, t: float = 0.0) -> int:
@@ -186,8 +206,8 @@ PROVIDERS: dict[str, Provider] = {
     "if.high_speed": _mbps,
     "if.phys_address": _phys_address,
     "if.admin_status": lambda d, r, t: _up(d, r),
-    "if.oper_status": lambda d, r, t: _up(d, r),
-    "if.last_change": lambda d, r, t: 0,
+    "if.oper_status": _oper,
+    "if.last_change": _last_change,
     "if.in_octets": _in_octets,
     "if.out_octets": _out_octets,
     "if.alias": lambda d, r, t: b"",

@@ -110,6 +110,11 @@ class ModelInfo(_Strict):
     standard: Literal["wifi4", "wifi5", "wifi6", "wifi6e", "wifi7"]
 
 
+#: An event kind a trap becomes: snake_case, as :class:`collector.events.Event` names kinds.
+TRAP_KIND_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
+TrapKind = Annotated[str, StringConstraints(pattern=TRAP_KIND_PATTERN, max_length=64)]
+
+
 class Profile(_Strict):
     platform: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     vendor: str
@@ -122,6 +127,10 @@ class Profile(_Strict):
     # the platform's models (as the AP reports them) and what each is: the rollout's "observed
     # standard"
     models: dict[str, ModelInfo] = Field(default_factory=dict)
+    # the platform's own notifications (snmpTrapOID values, numeric) and the event kind each
+    # becomes; the standard ones (coldStart, warmStart, linkDown, linkUp,
+    # authenticationFailure) are known to every platform (collector.traps.mapping)
+    traps: dict[NumericOid, TrapKind] = Field(default_factory=dict)
 
     @field_validator("scalars")
     @classmethod

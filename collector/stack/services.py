@@ -122,19 +122,32 @@ RULES = ("collector.rules.yml",)  # collector/stack/rules/: pubwifi's alert rule
 
 
 def prometheus_config(
-    host: str, port: int, collector_port: int, rule_files: Sequence[Path] = ()
+    host: str,
+    port: int,
+    collector_port: int,
+    rule_files: Sequence[Path] = (),
+    traps_port: int | None = None,
 ) -> str:
-    """prometheus.yml: scrape the collector's ``/metrics`` and Prometheus itself; the rules."""
+    """prometheus.yml: scrape the collector's ``/metrics``, the trap receiver's (when its port
+    is given) and Prometheus itself; the rules."""
+    scrapes: list[dict[str, object]] = [
+        {"job_name": "prometheus", "static_configs": [{"targets": [f"{host}:{port}"]}]},
+        {
+            "job_name": "pubwifi-collector",
+            "static_configs": [{"targets": [f"127.0.0.1:{collector_port}"]}],
+        },
+    ]
+    if traps_port is not None:
+        scrapes.append(
+            {
+                "job_name": "pubwifi-traps",
+                "static_configs": [{"targets": [f"127.0.0.1:{traps_port}"]}],
+            }
+        )
     config: dict[str, object] = {
         "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
         "rule_files": [str(path) for path in rule_files],
-        "scrape_configs": [
-            {"job_name": "prometheus", "static_configs": [{"targets": [f"{host}:{port}"]}]},
-            {
-                "job_name": "pubwifi-collector",
-                "static_configs": [{"targets": [f"127.0.0.1:{collector_port}"]}],
-            },
-        ],
+        "scrape_configs": scrapes,
     }
     header = "# Written by `pubwifi stack up`; rewritten at each start.\n"
     return header + yaml.safe_dump(config, sort_keys=False)
@@ -144,6 +157,11 @@ def prometheus_service(settings: Settings) -> Service:
     host = "127.0.0.1"
     port = checked_port(settings.prometheus_port, "PUBWIFI_PROMETHEUS_PORT")
     collector_port = checked_port(settings.metrics_port, "PUBWIFI_METRICS_PORT")
+    traps_port = (  # 0: the trap receiver serves no /metrics, so nothing to scrape
+        checked_port(settings.traps_metrics_port, "PUBWIFI_TRAPS_METRICS_PORT")
+        if settings.traps_metrics_port
+        else None
+    )
 
     def write_config(directory: Path) -> None:
         (directory / "tsdb").mkdir(parents=True, exist_ok=True)
@@ -154,7 +172,7 @@ def prometheus_service(settings: Settings) -> Service:
             path = rules / name
             path.write_text(files("collector.stack").joinpath("rules", name).read_text("utf-8"))
             paths.append(path)
-        text = prometheus_config(host, port, collector_port, paths)
+        text = prometheus_config(host, port, collector_port, paths, traps_port)
         (directory / "prometheus.yml").write_text(text)
 
     def argv(directory: Path) -> Sequence[str]:

@@ -26,7 +26,7 @@ def promtool(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
 def test_the_rules_are_valid() -> None:
     done = promtool("check", "rules", str(RULES))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 10 rules found" in done.stdout
+    assert "SUCCESS: 11 rules found" in done.stdout
 
 
 def test_every_rule_passes_its_unit_tests() -> None:
@@ -36,7 +36,7 @@ def test_every_rule_passes_its_unit_tests() -> None:
     for alert in ("PubwifiCollectorDown", "PubwifiCollectorAbsent", "PubwifiNoCycleYet",
                   "PubwifiCycleLate", "PubwifiSpoolGrowing", "PubwifiPointsDropped",
                   "PubwifiPointsSetAside", "PubwifiWriteErrors", "PubwifiManyApsDown",
-                  "PubwifiMostApsDown"):  # fmt: skip
+                  "PubwifiMostApsDown", "PubwifiAlertNotificationsFailing"):  # fmt: skip
         assert f"alertname: {alert}" in text, f"{alert} has no unit test"
 
 
@@ -51,6 +51,10 @@ def test_every_rule_passes_its_unit_tests() -> None:
         (
             "increase(pubwifi_points_dropped_total[10m]) > 0",
             "increase(pubwifi_points_dropped_total[10m]) > 1000",
+        ),
+        (
+            "(increase(pubwifi_alert_dead_letters_total[30m])) > 0",
+            "(increase(pubwifi_alert_dead_letters_total[5m])) > 0",
         ),
     ],
 )

@@ -4,6 +4,10 @@ The socket is bound to a wildcard (or given) address; IP_PKTINFO tells each requ
 destination, and the reply is sent FROM that address, so a client talking to 127.20.0.1 hears
 127.20.0.1 back. Only destinations in 127.0.0.0/8 are answered. On Linux the socket is also
 bound to the loopback device (SO_BINDTODEVICE) when permitted, so nothing off-host reaches it.
+
+A request that fails authentication (a wrong community, a v2c request to a v3-only device, an
+unknown v3 user or a wrong digest) is told to ``on_auth_failure(device, address, now)`` when
+given, so the device can send an authenticationFailure trap as real agents do.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ log = logging.getLogger(__name__)
 #: Linux's value from <netinet/in.h>; the socket module names it only from Python 3.13.
 IP_PKTINFO: int = getattr(socket, "IP_PKTINFO", 8)
 Resolver = Callable[[str, int], AgentDevice | None]
+AuthFailureHook = Callable[[AgentDevice, str, float], None]
 _PKTINFO_SIZE = 12  # struct in_pktinfo: ifindex, spec_dst, addr
 _ANCILLARY = socket.CMSG_SPACE(_PKTINFO_SIZE)
 _BATCH = 64  # datagrams read per wake-up before yielding to the loop
@@ -41,8 +46,10 @@ class SnmpAgent:
         device: str | None = "lo",
         max_response: int = MAX_RESPONSE,
         clock: Callable[[], float] = time.time,
+        on_auth_failure: AuthFailureHook | None = None,
     ) -> None:
         self._resolve = resolve
+        self._on_auth_failure = on_auth_failure
         self._host = host
         self._port = port
         self._device = device
@@ -140,7 +147,12 @@ class SnmpAgent:
         if device is None:
             counters.no_device += 1
             return
-        reply = self.engine.handle(data, device, self._clock())
+        hook = self._on_auth_failure
+        failures = self._auth_failures() if hook is not None else 0
+        now = self._clock()
+        reply = self.engine.handle(data, device, now)
+        if hook is not None and self._auth_failures() != failures:
+            hook(device, socket.inet_ntoa(dest), now)
         if reply is None:
             return
         pktinfo = b"\0\0\0\0" + dest + b"\0\0\0\0"  # ifindex 0, spec_dst = our address
@@ -157,6 +169,10 @@ class SnmpAgent:
             self._pending.add(handle)
             return
         self._send(reply, pktinfo, addr)
+
+    def _auth_failures(self) -> int:
+        stats = self.engine.v3.stats
+        return self.counters.bad_communities + stats.unknown_user_names + stats.wrong_digests
 
     def _send(self, reply: bytes, pktinfo: bytes, addr: tuple[str, int]) -> None:
         sock = self._sock

@@ -29,6 +29,8 @@ class SshDevice:
     cli_error: bool = False
     garbage: bool = False
     clients: ClientCounter = no_clients
+    #: told when a CLI ``reload`` (or an upgrade that reloads) restarts the device
+    on_reload: Callable[[], None] | None = None
 
     @property
     def cli_fault(self) -> str | None:

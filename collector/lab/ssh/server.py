@@ -91,7 +91,12 @@ class _ApServer(asyncssh.SSHServer):
             fault=self._device.cli_fault,
             shown_macs=self._lab.stats.client_macs_shown if self._lab.record_client_ids else None,
         )
-        return ChannelSession(cli, hangs=self._device.hangs, ap_id=self._device.state.ap_id)
+        return ChannelSession(
+            cli,
+            hangs=self._device.hangs,
+            ap_id=self._device.state.ap_id,
+            on_reload=self._device.on_reload,
+        )
 
 
 class LabSshServer:

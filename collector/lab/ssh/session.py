@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import asyncssh
 
@@ -16,8 +17,16 @@ log = logging.getLogger(__name__)
 class ChannelSession(asyncssh.SSHServerSession[str]):
     """Bridges an asyncssh channel to the CLI engine. A hanging device answers nothing."""
 
-    def __init__(self, cli: CliSession, *, hangs: bool, ap_id: str) -> None:
+    def __init__(
+        self,
+        cli: CliSession,
+        *,
+        hangs: bool,
+        ap_id: str,
+        on_reload: Callable[[], None] | None = None,
+    ) -> None:
         self._cli = cli
+        self._on_reload = on_reload
         self._line = LineDiscipline(cli)
         self._hangs = hangs
         self._ap_id = ap_id
@@ -70,4 +79,9 @@ class ChannelSession(asyncssh.SSHServerSession[str]):
             return
         self._chan.exit(0)
         if self._cli.reloaded:  # the device went down: every session on it ends
+            if self._on_reload is not None:
+                try:
+                    self._on_reload()
+                except Exception:  # a notification must never break the CLI
+                    log.exception("ap %s: the reload hook failed", self._ap_id)
             self._chan.get_connection().close()

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from collector.errors import InputError
-from collector.settings import InfluxSettings, Settings
+from collector.settings import InfluxSettings, Settings, load_settings
 from collector.stack.services import (
     default_services,
     influxdb_config,
@@ -19,9 +19,14 @@ from collector.stack.services import (
 )
 
 
-def settings(url: str = "http://127.0.0.1:18086", prometheus_port: int = 19090) -> Settings:
+def settings(
+    url: str = "http://127.0.0.1:18086", prometheus_port: int = 19090, traps_port: int = 19163
+) -> Settings:
     return Settings(
-        influx=InfluxSettings(url=url), prometheus_port=prometheus_port, metrics_port=19108
+        influx=InfluxSettings(url=url),
+        prometheus_port=prometheus_port,
+        metrics_port=19108,
+        traps_metrics_port=traps_port,
     )
 
 
@@ -100,7 +105,7 @@ def test_influxdb_service_writes_config_and_folders(tmp_path: Path) -> None:
     assert service.package == "influxdb"
 
 
-def test_prometheus_scrapes_the_collector_and_itself(tmp_path: Path) -> None:
+def test_prometheus_scrapes_the_collector_the_trap_receiver_and_itself(tmp_path: Path) -> None:
     service = prometheus_service(settings(prometheus_port=19090))
     service.write_config(tmp_path)
     config = yaml.safe_load((tmp_path / "prometheus.yml").read_text())
@@ -110,6 +115,7 @@ def test_prometheus_scrapes_the_collector_and_itself(tmp_path: Path) -> None:
     assert targets == {
         "prometheus": ["127.0.0.1:19090"],
         "pubwifi-collector": ["127.0.0.1:19108"],
+        "pubwifi-traps": ["127.0.0.1:19163"],
     }
     assert list(service.argv(tmp_path)) == [
         "/usr/bin/prometheus",
@@ -119,6 +125,20 @@ def test_prometheus_scrapes_the_collector_and_itself(tmp_path: Path) -> None:
     ]
     assert (tmp_path / "tsdb").is_dir()
     assert service.ready_url == "http://127.0.0.1:19090/-/ready"
+
+
+def test_the_trap_receivers_port_comes_from_settings_and_0_means_no_scrape(
+    tmp_path: Path,
+) -> None:
+    assert Settings().traps_metrics_port == 9163
+    assert load_settings({"PUBWIFI_TRAPS_METRICS_PORT": "19999"}).traps_metrics_port == 19999
+    with pytest.raises(InputError, match=r"^\$PUBWIFI_TRAPS_METRICS_PORT:0: .*expected int"):
+        load_settings({"PUBWIFI_TRAPS_METRICS_PORT": "many"})
+    prometheus_service(settings(traps_port=0)).write_config(tmp_path)
+    config = yaml.safe_load((tmp_path / "prometheus.yml").read_text())
+    assert "pubwifi-traps" not in {job["job_name"] for job in config["scrape_configs"]}
+    with pytest.raises(InputError, match=r"^PUBWIFI_TRAPS_METRICS_PORT:0: .* got 70000$"):
+        prometheus_service(settings(traps_port=70000))
 
 
 def test_every_service_argv_names_binary_and_own_folder(tmp_path: Path) -> None:
