@@ -94,7 +94,9 @@ class StoredConditions:
         for ap, polls in self.signals.polls(now - window, now).items():
             last = polls[-n:]
             if len(last) == n and not any(p.up for p in last):
-                out[ap] = f"no answer to the last {n} polls (since {_hhmm(last[0].at)} KST)"
+                run = next((i for i, p in enumerate(reversed(polls)) if p.up), len(polls))
+                # the alert's own start says since when; the summary says how long a run so far
+                out[ap] = f"no answer to {run} polls in a row (last at {_hhmm(polls[-1].at)} KST)"
         return Condition(out)
 
     def _zero_clients(self, rule: Rule, now: float) -> Condition:

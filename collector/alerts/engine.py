@@ -1,13 +1,24 @@
 """One evaluation: rules -> AP conditions -> dependency grouping -> alert state changes.
 
-**Grouping** (rules with ``group: true``), per rule, over the polled APs of the inventory:
+**In service**: only APs whose inventory ``status`` is ``active`` (:data:`IN_SERVICE`) are
+alerted on; every other AP in a condition is left out before grouping, and sites and districts
+are made of in-service APs only. The inventory already says the others are not carrying the
+public service, so their state is known, not news: ``planned`` (not installed), ``staged``
+(installed, still being commissioned: its checks are the rollout tracker's verification, and
+zero clients or no traffic are expected), ``failed`` and ``offline`` (known down, the repair is
+already someone's job), ``decommissioning`` (being taken out of service, and no longer polled).
+An alert already firing whose APs all left service is resolved with ``resolution =
+out_of_service``.
 
-1. a *down site* is a site whose polled APs are all in the condition;
-2. a district with at least ``min_district_sites`` sites that have polled APs, of which at least
-   ``district_share`` are down sites, is ONE ``district`` alert naming every AP of the district
-   in the condition;
-3. a down site (not in such a district) with at least ``min_site_aps`` polled APs is ONE ``site``
-   alert;
+**Grouping** (rules with ``group: true``), per rule, over the in-service APs:
+
+1. a *down site* is a site whose in-service APs are all in the condition (an offline or failed
+   AP of the site does not keep it from being down, nor is it named in the alert);
+2. a district with at least ``min_district_sites`` sites that have in-service APs, of which at
+   least ``district_share`` are down sites, is ONE ``district`` alert naming every AP of the
+   district in the condition;
+3. a down site (not in such a district) with at least ``min_site_aps`` in-service APs is ONE
+   ``site`` alert;
 4. every other AP in the condition is an ``ap`` alert. Rules without grouping give only 4.
 
 **Suppression**: an AP is suppressed at ``now`` by a maintenance window of the rules file (its
@@ -37,8 +48,10 @@ from collector.alerts.conditions import ConditionSource
 from collector.alerts.rules import AlertRules, Grouping, Rule
 from collector.alerts.store import Alert, AlertStore
 from collector.districts import DISTRICTS_BY_CODE
-from collector.inventory.model import Inventory
+from collector.inventory.model import Inventory, Lifecycle
 
+#: The lifecycle states alerted on (module doc, "In service").
+IN_SERVICE = frozenset({Lifecycle.ACTIVE})
 WIDTH = {"ap": 0, "collector": 0, "site": 1, "district": 2}
 #: Builds a message body for (alert, event, ids of the alerts it subsumes).
 BodyFor = Callable[[Alert, str, Sequence[int]], dict[str, Any]]
@@ -75,7 +88,8 @@ class Wanted:
 
 
 class Topology:
-    """The polled APs by site and district, and each AP's site and district."""
+    """The in-service APs (:data:`IN_SERVICE`) by site and district, and each one's site and
+    district; an AP not in service is in none of these."""
 
     def __init__(self, inventory: Inventory) -> None:
         self.sites: dict[str, list[str]] = {}
@@ -84,7 +98,7 @@ class Topology:
         self.district_of: dict[str, str] = {}
         self.site_names = {s.id: s.name for s in inventory.sites.values()}
         for ap in inventory.aps:
-            if not ap.status.is_polled:
+            if ap.status not in IN_SERVICE:
                 continue
             site, code = ap.site.id, ap.site.district.code
             if site not in self.sites:
@@ -232,6 +246,9 @@ def evaluate(
                     continue
             else:
                 reason = "cleared" if alert.rule in known else "rule_removed"
+                gone = alert.aps and not any(a in topo.site_of for a in alert.aps)
+                if reason == "cleared" and gone:
+                    reason = "out_of_service"  # the inventory took its APs out of service
                 store.close_alert(alert.id, now, reason)
             resolved.append(store.get(alert.id) or alert)
         for alert in opened:

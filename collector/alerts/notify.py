@@ -10,7 +10,8 @@
      "district_name_ko": "성북구", "district_name_en": "Seongbuk-gu",
      "started_at": "2025-08-01T10:15:00+09:00", "ended_at": null,
      "summary": "...", "aps": ["AP-11290-00001", ...], "ap_count": 3,
-     "resolution": null | "cleared" | "subsumed" | "rule_removed", "parent_id": null,
+     "resolution": null | "cleared" | "subsumed" | "out_of_service" | "rule_removed",
+     "parent_id": null,
      "subsumes": [3, 4]}
 
 ``notification_id`` is the outbox row: a receiver de-duplicates on it (delivery is at least

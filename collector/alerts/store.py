@@ -2,8 +2,9 @@
 
 - ``alerts``: one row per alert, identity (rule, scope, target); at most one ``firing`` row per
   identity (a unique partial index), which is the de-duplication: an alert that fires again
-  after it resolved is a new row. ``resolution`` is ``cleared`` (the condition ended) or
-  ``subsumed`` (closed into the site or district alert ``parent_id``). ``alert_aps`` lists the
+  after it resolved is a new row. ``resolution`` is ``cleared`` (the condition ended),
+  ``subsumed`` (closed into the site or district alert ``parent_id``), ``out_of_service`` (the
+  inventory took all its APs out of service) or ``rule_removed``. ``alert_aps`` lists the
   APs of each alert, so one AP's alerts are found by index.
 - ``outbox``: one message per (alert state change, channel), written in the same transaction
   as the change; ``pending`` until delivered, ``dead`` after the last failed attempt (kept).
@@ -74,7 +75,7 @@ class Alert:
     last_seen: float
     summary: str
     aps: tuple[str, ...]
-    resolution: str | None = None  # cleared | subsumed
+    resolution: str | None = None  # cleared | subsumed | out_of_service | rule_removed
     parent_id: int | None = None
 
     @property

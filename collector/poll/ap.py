@@ -136,7 +136,9 @@ class ApPoller:
         selected = await select_rows(self.engine, target, table)
         candidates = tuple(RadioRow(index, None, "") for index, _ in selected)
         probe = self._plan(ap.platform, candidates)
-        oids = [*probe.oids, SYS_DESCR, *band_oids(table, selected)]
+        # Each OID once: a profile that reads sysDescr as a scalar must not get it twice (a
+        # long sysDescr asked twice can push the answer past the agent's message size).
+        oids = list(dict.fromkeys([*probe.oids, SYS_DESCR, *band_oids(table, selected)]))
         answer = await self.engine.get(target, oids)
         identity = self._identify(ap, answer)
         platform, detected, sys_object_id = identity

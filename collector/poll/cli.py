@@ -229,6 +229,7 @@ async def _cycles(
             "requests": engine.requests - requests,  # this cycle's
             "ports_exhausted": engine.ports_exhausted,
             "sessions_reaimed": engine.sessions_reaimed,
+            "gets_split": engine.gets_split,
         }
         print(json.dumps(summary, separators=(",", ":")), flush=True)
     return stats

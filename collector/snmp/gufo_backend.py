@@ -111,6 +111,10 @@ class _Session:
     kept: bool = False
 
 
+#: How many times a GET that came back empty is halved again (see ``GufoEngine._split_get``).
+MAX_SPLIT_DEPTH = 3
+
+
 class GufoEngine:
     """:class:`collector.snmp.engine.SnmpEngine` over gufo_snmp."""
 
@@ -154,6 +158,7 @@ class GufoEngine:
         self.reopened_after_report = 0  # v3 sessions re-opened after an auth REPORT
         self.requests = 0  # get/walk calls (each one round trip or more)
         self.ports_exhausted = 0  # times no UDP port was free and kept sessions were shed
+        self.gets_split = 0  # GETs asked again in halves after an empty answer (tooBig)
 
     @property
     def kept_sessions(self) -> int:
@@ -161,11 +166,39 @@ class GufoEngine:
 
     async def get(self, target: SnmpTarget, oids: Sequence[str]) -> dict[str, Value]:
         if len(oids) <= self.max_varbinds:
-            return await self._request(target, _get_many(oids))
+            answer = await self._request(target, _get_many(oids))
+            if answer or len(oids) < 2:
+                return answer
+            return await self._split_get(target, oids, MAX_SPLIT_DEPTH)
         result: dict[str, Value] = {}
         for start in range(0, len(oids), self.max_varbinds):
             chunk = list(oids[start : start + self.max_varbinds])
-            result.update(await self._request(target, _get_many(chunk)))
+            answer = await self._request(target, _get_many(chunk))
+            if not answer and len(chunk) > 1:
+                answer = await self._split_get(target, chunk, MAX_SPLIT_DEPTH)
+            result.update(answer)
+        return result
+
+    async def _split_get(
+        self, target: SnmpTarget, oids: Sequence[str], depth: int
+    ) -> dict[str, Value]:
+        """``oids`` again in two halves, after an answer with none of them.
+
+        An agent whose answer would exceed its message size (RFC 3416 4.2.1: its own limit or
+        the request's msgMaxSize) answers tooBig with no varbinds, and gufo_snmp's ``get_many``
+        ignores the error-status: it returns an empty dict, exactly as when the agent has none
+        of the objects. So an empty answer to several OIDs is asked again in halves, each
+        half split again while it still comes back empty, at most ``depth`` times (an agent
+        that really has none of them costs at most ``2 ** (depth + 1) - 2`` more requests).
+        """
+        self.gets_split += 1
+        half = len(oids) // 2
+        result: dict[str, Value] = {}
+        for part in (list(oids[:half]), list(oids[half:])):
+            answer = await self._request(target, _get_many(part))
+            if not answer and len(part) > 1 and depth > 1:
+                answer = await self._split_get(target, part, depth - 1)
+            result.update(answer)
         return result
 
     async def walk(self, target: SnmpTarget, column_oid: str) -> list[tuple[str, Value]]:

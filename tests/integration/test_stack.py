@@ -72,12 +72,14 @@ def http(url: str, data: bytes | None = None) -> tuple[int, bytes]:
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_stack_up_status_idempotent_write_read_down(tmp_path: Path, command: str) -> None:
     influx_port, prometheus_port, metrics_port = free_port(), free_port(), free_port()
+    traps_port = free_port()
     environment = {
         **os.environ,
         "PUBWIFI_DATA_DIR": str(tmp_path / "var"),
         "PUBWIFI_INFLUX_URL": f"http://127.0.0.1:{influx_port}",
         "PUBWIFI_PROMETHEUS_PORT": str(prometheus_port),
         "PUBWIFI_METRICS_PORT": str(metrics_port),
+        "PUBWIFI_TRAPS_METRICS_PORT": str(traps_port),
     }
     environment.pop("PUBWIFI_CONFIG", None)
 
@@ -143,7 +145,8 @@ def test_stack_up_status_idempotent_write_read_down(tmp_path: Path, command: str
         series = json.loads(body)["results"][0]["series"][0]
         assert series["values"] == [[1735689600, 123456789]]
 
-        # Prometheus scrapes itself and the collector's /metrics (down until a collector runs).
+        # Prometheus scrapes itself, the collector's and the trap receiver's /metrics (down until
+        # they run).
         # Its target discovery settles shortly after /-/ready: poll for it.
         def scraped() -> set[str]:
             _, body = http(f"http://127.0.0.1:{prometheus_port}/api/v1/targets")
@@ -155,6 +158,7 @@ def test_stack_up_status_idempotent_write_read_down(tmp_path: Path, command: str
         assert scraped() == {
             f"http://127.0.0.1:{prometheus_port}/metrics",
             f"http://127.0.0.1:{metrics_port}/metrics",
+            f"http://127.0.0.1:{traps_port}/metrics",
         }
 
         started = time.monotonic()
