@@ -147,3 +147,35 @@ def ap_alerts(ap_id: str) -> tuple[list[Alert], list[Event]]:
             store.of_ap(ap_id, limit=20) if store is not None else [],
             events.of_ap(ap_id, limit=20) if events is not None else [],
         )
+
+
+#: Columns that the standard traps carry, by OID prefix: shown by name (the stored detail keeps
+#: the numeric OIDs exactly as the device sent them).
+_OID_NAMES = {
+    "1.3.6.1.2.1.2.2.1.1": "ifIndex",
+    "1.3.6.1.2.1.2.2.1.2": "ifDescr",
+    "1.3.6.1.2.1.2.2.1.7": "ifAdminStatus",
+    "1.3.6.1.2.1.2.2.1.8": "ifOperStatus",
+    "1.3.6.1.2.1.31.1.1.1.1": "ifName",
+    "1.3.6.1.6.3.18.1.3": "snmpTrapAddress",
+    "1.3.6.1.6.3.18.1.4": "snmpTrapCommunity",
+    "1.3.6.1.6.3.1.1.4.3": "snmpTrapEnterprise",
+    "1.3.6.1.2.1.1.3": "sysUpTime",
+}
+_IF_STATUS = {"1": "up", "2": "down", "3": "testing", "5": "dormant", "6": "notPresent"}
+
+
+def readable_detail(detail: str) -> str:
+    """``1.3.6.1.2.1.2.2.1.8.2=2`` -> ``ifOperStatus.2=down(2)``; other lines as they are."""
+    out = []
+    for line in detail.splitlines():
+        oid, sep, value = line.partition("=")
+        for prefix, name in _OID_NAMES.items():
+            if sep and (oid == prefix or oid.startswith(prefix + ".")):
+                index = oid[len(prefix) :]
+                if name in ("ifAdminStatus", "ifOperStatus") and value in _IF_STATUS:
+                    value = f"{_IF_STATUS[value]}({value})"
+                line = f"{name}{index}={value}"
+                break
+        out.append(line)
+    return "\n".join(out)

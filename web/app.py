@@ -118,7 +118,7 @@ def create_app(
     tls: bool | None = None,
     testing: bool = False,
 ) -> Flask:
-    from web.alert_pages import alerts, firing_count
+    from web.alert_pages import alerts, firing_count, readable_detail
     from web.api import api
     from web.pages import pages
     from web.provisioning_pages import provisioning
@@ -203,6 +203,7 @@ def create_app(
     app.jinja_env.filters["data"] = numbers.data
     app.jinja_env.filters["pct"] = numbers.percent
     app.jinja_env.filters["kst"] = numbers.kst
+    app.jinja_env.filters["trap_detail"] = readable_detail
     app.register_blueprint(pages)
     app.register_blueprint(api)
     app.register_blueprint(provisioning)

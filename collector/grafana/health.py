@@ -241,6 +241,54 @@ def health_dashboard() -> Dashboard:
             height=6,
         ),
     ]
+    traps_job = 'job="pubwifi-traps"'
+    events = [
+        Panel(
+            "timeseries",
+            title("받은 트랩", "Traps received by kind"),
+            [
+                prom_target(
+                    f"sum by (kind) (rate(pubwifi_traps_received_total{{{traps_job}}}{RATE}))",
+                    legend="{{kind}}",
+                )
+            ],
+            "Notifications that became AP events, per second (pubwifi traps).",
+            unit="reqps",
+            width=8,
+            height=7,
+        ),
+        Panel(
+            "timeseries",
+            title("버린 트랩", "Traps dropped by reason"),
+            [
+                prom_target(
+                    f"sum by (reason) (rate(pubwifi_traps_dropped_total{{{traps_job}}}{RATE}))",
+                    legend="{{reason}}",
+                )
+            ],
+            "Unknown senders, bad community or credentials, malformed, a full queue, the "
+            "kernel's socket buffer: every loss counted.",
+            unit="reqps",
+            width=8,
+            height=7,
+        ),
+        Panel(
+            "stat",
+            title("발생 중인 경보", "Alerts firing"),
+            [
+                prom_target(
+                    f"sum by (scope) (pubwifi_alerts_firing{{{JOB}}})",
+                    legend="{{scope}}",
+                    instant=True,
+                )
+            ],
+            "Alerts firing now by scope (a site or district alert stands for many APs).",
+            unit="short",
+            width=8,
+            height=7,
+            thresholds=[(None, "green"), (1, "orange")],
+        ),
+    ]
     return Dashboard(
         UID,
         "수집기 상태 · Collector health",
@@ -250,6 +298,7 @@ def health_dashboard() -> Dashboard:
             Row(title("폴링", "Polling"), cycles),
             Row(title("쓰기 경로", "Write path"), writes),
             Row(title("SSH 수집", "SSH collection"), ssh),
+            Row(title("트랩·경보", "Traps and alerts"), events),
         ],
         variables=[
             {

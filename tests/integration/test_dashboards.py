@@ -87,6 +87,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("dashboards")
     snmp_port, ssh_port = free_udp_port(), free_port()
     influx_port, prom_port, metrics_port = free_port(), free_port(), free_port()
+    trap_port, traps_metrics_port = free_udp_port(), free_port()
     inventory = tmp / "inventory.yaml"
     env = {
         **os.environ,
@@ -96,6 +97,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         "PUBWIFI_INFLUX_DATABASE": "pubwifi",
         "PUBWIFI_PROMETHEUS_PORT": str(prom_port),
         "PUBWIFI_METRICS_PORT": str(metrics_port),
+        "PUBWIFI_TRAPS_METRICS_PORT": str(traps_metrics_port),
         "PUBWIFI_INVENTORY": str(inventory),
     }
     run(
@@ -127,9 +129,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     ]
     faults = tmp / "faults.yaml"
     faults.write_text("faults:\n" + "\n".join(rules) + "\n", encoding="utf-8")
+    live = tmp / "live-faults.yaml"  # the live lab only: a reboot a minute sends coldStart traps
+    live.write_text(f"faults:\n  - {{kind: reboot, ap: {locked_out}, every_minutes: 1}}\n")
 
     run("stack", "up", env=env)
-    lab = collector = None
+    lab = collector = receiver = None
     try:
         url = env["PUBWIFI_INFLUX_URL"]
         run(
@@ -150,10 +154,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
         logs = tmp / "logs"
         logs.mkdir()
+        receiver = start(
+            pubwifi(
+                "traps", "--inventory", str(inventory), "--host", "127.0.0.1",
+                "--port", str(trap_port),
+            ),
+            env,
+            logs / "traps.log",
+        )  # fmt: skip
+        wait_for_line(logs / "traps.log", '"traps": "ready"', receiver, 60)
         lab = start(
             pubwifi(
                 "lab", "--inventory", str(inventory), "--snmp-port", str(snmp_port),
-                "--ssh-port", str(ssh_port), "--faults", str(faults),
+                "--ssh-port", str(ssh_port), "--faults", str(faults), "--faults", str(live),
+                "--trap-receiver", f"127.0.0.1:{trap_port}",
             ),
             env,
             logs / "lab.log",
@@ -174,18 +188,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             logs / "collect.log",
         )
         wait_for_line(logs / "collect.log", "cycle 1:", collector, 90)
-        deadline = time.monotonic() + 150
-        while time.monotonic() < deadline:  # enough scrapes for rate() over $__rate_interval
-            scrapes = prometheus(
-                prom_port,
-                "query",
-                {"query": 'count_over_time(pubwifi_ssh_last_sweep_aps{result="ok"}[5m])'},
-            )
-            if scrapes and float(scrapes[0]["value"][1]) >= 3:
-                break
+        deadline = time.monotonic() + 240
+        # enough scrapes for rate() over $__rate_interval: 3 of a finished SSH sweep, 2 of a
+        # coldStart trap received, and an alert firing (the AP that never answers)
+        waits = {
+            'count_over_time(pubwifi_ssh_last_sweep_aps{result="ok"}[5m])': 3,
+            'count_over_time(pubwifi_traps_received_total{kind="cold_start"}[5m])'
+            ' and pubwifi_traps_received_total{kind="cold_start"} > 0': 2,
+            "sum(pubwifi_alerts_firing)": 1,
+        }
+        while waits and time.monotonic() < deadline:
+            for expr, least in list(waits.items()):
+                found = prometheus(prom_port, "query", {"query": expr})
+                if found and float(found[0]["value"][1]) >= least:
+                    del waits[expr]
             time.sleep(2)  # the next scrape is up to 15 s away
-        else:
-            raise AssertionError("Prometheus did not scrape 3 times a finished SSH sweep")
+        assert not waits, f"Prometheus never saw: {sorted(waits)}"
         yield {
             "env": env,
             "url": url,
@@ -201,7 +219,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "collect_log": logs / "collect.log",
         }
     finally:
-        for proc in (collector, lab):
+        for proc in (collector, lab, receiver):
             if proc is not None:
                 stop(proc)
         subprocess.run(pubwifi("stack", "down"), env=env, check=False, capture_output=True)

@@ -105,3 +105,11 @@ def test_json(web: Web, alerted: dict[str, object]) -> None:
     assert {a["resolution"] for a in body["resolved"]} == {"subsumed", "cleared"}
     assert [e["kind"] for e in body["events"]] == ["link_down", "cold_start"]
     assert body["events"][0]["detail"] == HOSTILE  # JSON carries the data as it came
+
+
+def test_trap_details_name_the_standard_columns() -> None:
+    from web.alert_pages import readable_detail
+
+    detail = "1.3.6.1.2.1.2.2.1.1.2=2\n1.3.6.1.2.1.2.2.1.8.2=2\n1.3.6.1.2.1.2.2.1.2.2=eth0\nx=y"
+    assert readable_detail(detail) == "ifIndex.2=2\nifOperStatus.2=down(2)\nifDescr.2=eth0\nx=y"
+    assert readable_detail("1.3.6.1.2.1.2.2.1.10.2=5") == "1.3.6.1.2.1.2.2.1.10.2=5"  # not ifIndex
