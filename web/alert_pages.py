@@ -61,8 +61,13 @@ def _stores() -> Iterator[tuple[AlertStore | None, EventStore | None]]:
 
 def firing_count() -> int:
     """Firing alerts, for the navigation's badge (0 when alerting has never run)."""
-    with _stores() as (store, _):
-        return len(store.active()) if store is not None else 0
+    store = AlertStore.existing(context().data_dir)  # the alert store only: every page asks
+    if store is None:
+        return 0
+    try:
+        return len(store.active())
+    finally:
+        store.close()
 
 
 def alerts_view(now: float) -> AlertsView:

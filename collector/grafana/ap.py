@@ -9,6 +9,7 @@ from collector.grafana.model import (
     Row,
     column,
     custom_variable,
+    hide_and_sort,
     influx_target,
     influx_variable,
     title,
@@ -54,7 +55,7 @@ def ap_dashboard() -> Dashboard:
             "Model, firmware and sysName as the AP last stated them (shown as text).",
             width=16,
             height=5,
-            transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True}}}],
+            transformations=hide_and_sort(),
             overrides=[
                 column("model", "모델 Model"),
                 column("firmware", "펌웨어 Firmware"),

@@ -9,6 +9,7 @@ from collector.grafana.model import (
     Row,
     column,
     custom_variable,
+    hide_and_sort,
     influx_target,
     influx_variable,
     title,
@@ -137,10 +138,7 @@ def district_dashboard() -> Dashboard:
             "The 20 APs that carried the most over the time range.",
             width=12,
             height=11,
-            transformations=[
-                {"id": "organize", "options": {"excludeByName": {"Time": True}}},
-                {"id": "sortBy", "options": {"sort": [{"field": "bytes", "desc": True}]}},
-            ],
+            transformations=hide_and_sort(by=["bytes"], desc=True),
             overrides=[
                 column("ap", "AP"),
                 column("site", "사이트 Site"),
@@ -162,10 +160,7 @@ def district_dashboard() -> Dashboard:
             "Each site of the district over the time range.",
             width=12,
             height=11,
-            transformations=[
-                {"id": "organize", "options": {"excludeByName": {"Time": True}}},
-                {"id": "sortBy", "options": {"sort": [{"field": "bytes", "desc": True}]}},
-            ],
+            transformations=hide_and_sort(by=["bytes"], desc=True),
             overrides=[
                 column("site", "사이트 Site"),
                 column("mount", "설치 형태 Mount", mappings=value_mappings(MOUNTS)),
@@ -190,7 +185,7 @@ def district_dashboard() -> Dashboard:
             "APs whose last poll in the time range went unanswered (empty is good news).",
             width=24,
             height=8,
-            transformations=[{"id": "organize", "options": {"excludeByName": {"up": True}}}],
+            transformations=hide_and_sort("up"),
             overrides=[
                 column("Time", "마지막 폴링 Last poll"),
                 column("ap", "AP"),

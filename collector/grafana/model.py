@@ -357,3 +357,14 @@ def column(
     if mappings:
         properties.append({"id": "mappings", "value": mappings})
     return {"matcher": {"id": "byName", "options": name}, "properties": properties}
+
+
+def hide_and_sort(
+    hide: str = "Time", by: Sequence[str] = (), *, desc: bool = False
+) -> list[dict[str, Any]]:
+    """A table's transformations: drop one column (the query's time), then sort by ``by``."""
+    out: list[dict[str, Any]] = [{"id": "organize", "options": {"excludeByName": {hide: True}}}]
+    if by:
+        fields = [{"field": f, "desc": True} if desc else {"field": f} for f in by]
+        out.append({"id": "sortBy", "options": {"sort": fields}})
+    return out

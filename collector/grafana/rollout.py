@@ -16,6 +16,7 @@ from collector.grafana.model import (
     column,
     custom_variable,
     display_names,
+    hide_and_sort,
     influx_target,
     title,
     value_mappings,
@@ -106,13 +107,7 @@ def rollout_dashboard(targets: Mapping[str, int]) -> Dashboard:
             "Replacements and new APs together, per district and quarter of the plan.",
             width=24,
             height=14,
-            transformations=[
-                {"id": "organize", "options": {"excludeByName": {"Time": True}}},
-                {
-                    "id": "sortBy",
-                    "options": {"sort": [{"field": "district"}, {"field": "quarter"}]},
-                },
-            ],
+            transformations=hide_and_sort(by=["district", "quarter"]),
             overrides=[
                 column("district", "자치구 District", mappings=value_mappings(DISTRICTS)),
                 column("quarter", "분기 Quarter"),

@@ -15,6 +15,7 @@ from collector.grafana.model import (
     constant_variable,
     custom_variable,
     display_names,
+    hide_and_sort,
     influx_target,
     title,
     value_mappings,
@@ -191,10 +192,7 @@ def usage_dashboard(tariff: Tariff) -> Dashboard:
             "The time range's totals per district, largest first.",
             width=24,
             height=12,
-            transformations=[
-                {"id": "organize", "options": {"excludeByName": {"Time": True}}},
-                {"id": "sortBy", "options": {"sort": [{"field": "bytes", "desc": True}]}},
-            ],
+            transformations=hide_and_sort(by=["bytes"], desc=True),
             overrides=[
                 column("district", "자치구 District", mappings=value_mappings(DISTRICTS)),
                 column("bytes", "데이터 Data", unit="decbytes"),

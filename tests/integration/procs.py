@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -21,6 +22,22 @@ LAB_SECRETS = {
 
 def pubwifi(*args: str) -> list[str]:
     return [sys.executable, "-m", "collector.cli", *args]
+
+
+def run_cli(
+    *args: str, env: dict[str, str], code: int = 0, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """``pubwifi ARGS`` to its end; its exit status must be ``code`` (stderr's tail if not)."""
+    done = subprocess.run(
+        pubwifi(*args), env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == code, done.stderr[-3000:]
+    return done
+
+
+def epoch(text: str) -> int:
+    """An ISO 8601 time with its zone, as Unix seconds."""
+    return int(dt.datetime.fromisoformat(text).timestamp())
 
 
 def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

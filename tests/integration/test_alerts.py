@@ -16,8 +16,6 @@ import datetime as dt
 import email
 import json
 import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +24,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from procs import run_cli as run
 from servers import Server, create_database, free_port, influxd, running
 
 from collector.inventory.load import load_inventory
@@ -40,19 +39,6 @@ SECRETS = {
     "PUBWIFI_SNMP_V3_AUTH_KEY": "alerts-auth-key",
     "PUBWIFI_SNMP_V3_PRIV_KEY": "alerts-priv-key",
 }
-
-
-def run(*args: str, env: dict[str, str], code: int = 0) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "collector.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == code, done.stderr[-3000:]
-    return done
 
 
 def at(text: str, hours: float) -> str:

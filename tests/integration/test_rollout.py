@@ -17,12 +17,12 @@ import datetime as dt
 import json
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from procs import epoch
+from procs import run_cli as run
 from servers import Server, create_database, influxd, running
 
 from collector.inventory.load import load_inventory
@@ -43,23 +43,6 @@ SECRETS = {
     "PUBWIFI_SNMP_V3_AUTH_KEY": "rollout-auth-key",
     "PUBWIFI_SNMP_V3_PRIV_KEY": "rollout-priv-key",
 }
-
-
-def run(*args: str, env: dict[str, str], code: int = 0) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "collector.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == code, done.stderr[-3000:]
-    return done
-
-
-def epoch(text: str) -> int:
-    return int(dt.datetime.fromisoformat(text).timestamp())
 
 
 @pytest.fixture(scope="module")
