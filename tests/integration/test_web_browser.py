@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browsers import ARTIFACTS, PASSWORD, log_in, no_script_ran, run
+from browsers import ARTIFACTS, PASSWORD, click_and_wait, log_in, no_script_ran, run
 from procs import LAB_SECRETS, pubwifi, start, stop, wait_for_line
 from servers import create_database, free_port, free_udp_port, influxd, running
 
@@ -187,7 +187,8 @@ def test_an_engineer_produces_and_downloads_a_report(
     browser = downloading_browser
     log_in(browser, site["base"], "engineer")
     browser.get(site["base"] + "/reports")
-    browser.find_element(By.CSS_SELECTOR, "form.row button").click()
+    # producing the report takes a while on a loaded machine: wait for the page after the POST
+    click_and_wait(browser, "form.row button", "/reports", timeout=120)
     assert "r1" in browser.find_element(By.CSS_SELECTOR, "p.flash").text
     browser.save_screenshot(str(ARTIFACTS / "reports-made.png"))
     pdf = browser.find_element(By.LINK_TEXT, "PDF")
