@@ -80,9 +80,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="cycles of the `pubwifi collect` case (10; 0 skips it; --quick: 0)")
     parser.add_argument("--collect-interval", type=float, default=60.0,
                         help="--interval of the collect case in seconds (60)")
-    parser.add_argument("--shards", type=int, default=2,
-                        help="processes of the sharded no-sink variant (2: one per core; "
-                        "1 skips it)")
+    parser.add_argument("--shards", type=int, default=1,
+                        help="also run N `--shard K/N --workers 1` processes by hand (the way "
+                        "before workers; default 1: not run)")
+    parser.add_argument("--skip-one-process", action="store_true",
+                        help="skip the `--workers 1` variant")
     parser.add_argument("--collect-only", action="store_true",
                         help="only the `pubwifi collect` case (e), e.g. to repeat it on a "
                         "quiet machine; its targets alone are judged")
@@ -179,22 +181,30 @@ def main(argv: list[str] | None = None) -> int:
             print(f"influxd pid {influx.pid} at {influx.url}", flush=True)
         except RuntimeError as error:
             influx_skip = f"InfluxDB not available: {error}"
+        cores = len(os.sched_getaffinity(0))
         variants = [
-            Variant("v2c", "(a) ours v2c, no sink", fleet.v2c, repeat=args.repeat),
+            Variant("v2c", f"(a) ours v2c, no sink ({cores} workers)", fleet.v2c,
+                    repeat=args.repeat),  # one command as a newcomer runs it: the default
             Variant("warm", "    same, new process, cache warm", fleet.v2c, repeat=1,
                     rediscover=False),  # starts from the discovery cache (a) just saved
+            Variant("one", "    same, one process (--workers 1)", fleet.v2c,
+                    repeat=args.repeat, workers=1),
             Variant("dead", f"    same, {fleet.dead_count} dead APs", fleet.dead,
                     repeat=args.repeat),  # paired with (a)
             Variant("influx", "(b) ours v2c -> InfluxDB", fleet.v2c, sink="influx",
                     repeat=args.repeat),
             Variant("v3", "(c) ours v3 authPriv", fleet.v3, repeat=args.repeat),
         ]
-        if args.shards > 1:  # after (a): the same fleet over both cores, as the peer uses them
-            variants.insert(3, Variant("shards", f"    same, {args.shards} shard processes",
-                                       fleet.v2c, repeat=args.repeat, shards=args.shards))
+        if args.skip_one_process:
+            variants = [v for v in variants if v.key != "one"]
+        if args.shards > 1:  # by hand, as before workers: --shard K/N processes of one worker
+            variants.insert(4, Variant("shards", f"    same, {args.shards} --shard processes",
+                                       fleet.v2c, repeat=args.repeat, shards=args.shards,
+                                       workers=1))
         results = Results(aps=len(fleet.addresses), concurrency=args.concurrency,
                           deadline_s=args.deadline, dead_count=fleet.dead_count,
-                          titles={v.key: v.title for v in variants}, shards=args.shards)
+                          titles={v.key: v.title for v in variants}, shards=args.shards,
+                          cores=cores)
         peer_missing = exporter.binaries_missing()
         results.peer_skipped = ("not installed: " + ", ".join(peer_missing)) if peer_missing else ""
         if not peer_missing:

@@ -57,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = next((w for w in words if not w.startswith("-")), None)
     parser = build_parser(command)
     args = parser.parse_args(argv)
+    args.argv = words  # a command that starts workers gives them its own arguments
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

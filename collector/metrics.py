@@ -57,7 +57,13 @@ class CollectorMetrics:
             registry=r,
             buckets=CYCLE_BUCKETS,
         )
-        self.aps = Gauge("pubwifi_aps", "APs by state in the last poll", ["state"], registry=r)
+        self.aps = Gauge(
+            "pubwifi_aps",
+            "APs by state in the last poll",
+            ["state"],
+            multiprocess_mode="livesum",
+            registry=r,
+        )
         self.poll_errors = Counter(
             "pubwifi_poll_errors_total", "Failed AP polls by reason", ["reason"], registry=r
         )
@@ -103,16 +109,27 @@ class CollectorMetrics:
         self.torn_lines = Counter(
             "pubwifi_spool_torn_lines_total", "Lines in torn spool groups (lost)", registry=r
         )
-        self.spool_lines = Gauge("pubwifi_spool_lines", "Lines waiting in the spool", registry=r)
-        self.spool_bytes = Gauge("pubwifi_spool_bytes", "Spool size on disk", registry=r)
+        self.spool_lines = Gauge(
+            "pubwifi_spool_lines",
+            "Lines waiting in the spool",
+            multiprocess_mode="livesum",
+            registry=r,
+        )
+        self.spool_bytes = Gauge(
+            "pubwifi_spool_bytes", "Spool size on disk", multiprocess_mode="livesum", registry=r
+        )
         self.last_cycle = Gauge(
             "pubwifi_last_successful_cycle_timestamp_seconds",
             "When the last successful poll cycle finished: no batch error, some AP answered "
             "(Unix time)",
+            multiprocess_mode="livemin",
             registry=r,
         )
         self.schedule_lag = Gauge(
-            "pubwifi_schedule_lag_seconds", "How late the last scheduler tick ran", registry=r
+            "pubwifi_schedule_lag_seconds",
+            "How late the last scheduler tick ran",
+            multiprocess_mode="livemax",
+            registry=r,
         )
         self.cycles = Counter(
             "pubwifi_poll_cycles_total", "Poll cycles by outcome", ["outcome"], registry=r
@@ -138,17 +155,20 @@ class CollectorMetrics:
         self.ssh_sweep_duration = Gauge(
             "pubwifi_ssh_last_sweep_duration_seconds",
             "How long the last complete SSH sweep took",
+            multiprocess_mode="livemax",
             registry=r,
         )
         self.ssh_last_sweep = Gauge(
             "pubwifi_ssh_last_sweep_timestamp_seconds",
             "When the last SSH sweep finished (Unix time)",
+            multiprocess_mode="livemax",
             registry=r,
         )
         self.ssh_sweep_aps = Gauge(
             "pubwifi_ssh_last_sweep_aps",
             "APs of the last SSH sweep by result (ok, failed)",
             ["result"],
+            multiprocess_mode="livemax",
             registry=r,
         )
         self.ssh_config_changes = Counter(
@@ -161,6 +181,7 @@ class CollectorMetrics:
             "pubwifi_alerts_firing",
             "Alerts firing now by rule and scope (ap, site, district, collector)",
             ["rule", "scope"],
+            multiprocess_mode="livemax",
             registry=r,
         )
         self.alert_notifications = Counter(
@@ -179,6 +200,7 @@ class CollectorMetrics:
         self.poll_interval = Gauge(
             "pubwifi_poll_interval_seconds",
             "The polling interval the collector runs with (the alert rules' yardstick)",
+            multiprocess_mode="livemax",
             registry=r,
         )
         self.traps_received = Counter(
@@ -195,20 +217,28 @@ class CollectorMetrics:
             registry=r,
         )
         self.traps_queue_depth = Gauge(
-            "pubwifi_traps_queue_depth", "Datagrams waiting to be decoded", registry=r
+            "pubwifi_traps_queue_depth",
+            "Datagrams waiting to be decoded",
+            multiprocess_mode="livesum",
+            registry=r,
         )
         self.traps_socket_drops = Gauge(
             "pubwifi_traps_socket_drops",
             "Datagrams the kernel dropped on the trap socket since it opened (a full receive "
             "buffer; from /proc/net/udp, only grows)",
+            multiprocess_mode="livesum",
             registry=r,
         )
         self.traps_engine_ids = Gauge(
-            "pubwifi_traps_engine_ids", "SNMPv3 sender engine ids learned", registry=r
+            "pubwifi_traps_engine_ids",
+            "SNMPv3 sender engine ids learned",
+            multiprocess_mode="livesum",
+            registry=r,
         )
         self.traps_recv_buffer = Gauge(
             "pubwifi_traps_recv_buffer_bytes",
             "Receive buffer the kernel granted the trap socket (SO_RCVBUF; --recv-buffer)",
+            multiprocess_mode="livemax",
             registry=r,
         )
         for reason in TRAP_DROP_REASONS:
@@ -279,3 +309,52 @@ class PrometheusTrapCounters:
 
     def recv_buffer(self, n: int) -> None:
         self._m.traps_recv_buffer.set(n)
+
+
+#: The environment variable prometheus_client's multiprocess mode reads (in each worker).
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+class WorkerMetrics:
+    """The parent of collector workers: its own metrics, and one ``/metrics`` for them all.
+
+    Workers run with :data:`MULTIPROC_ENV` set, so prometheus_client keeps their values in
+    files in that directory; this registry's ``MultiProcessCollector`` adds them up on each
+    scrape (counters and histograms summed, gauges by each one's ``multiprocess_mode``:
+    ``pubwifi_aps`` summed, ``pubwifi_last_successful_cycle_timestamp_seconds`` the oldest
+    live worker's, ...). Counters of a worker that died stay in the sum, so no counter ever
+    goes down when a worker is restarted.
+    """
+
+    def __init__(self, directory: str, workers: int) -> None:
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        self.directory = directory
+        self.registry = CollectorRegistry()
+        MultiProcessCollector(self.registry, path=directory)  # type: ignore[no-untyped-call]
+        r = self.registry
+        self.workers = Gauge(
+            "pubwifi_collector_workers",
+            "Worker processes of this collector by state (configured, running)",
+            ["state"],
+            registry=r,
+        )
+        self.restarts = Counter(
+            "pubwifi_collector_worker_restarts_total",
+            "Worker processes that died and were started again, by worker",
+            ["worker"],
+            registry=r,
+        )
+        self.workers.labels("configured").set(workers)
+        self.workers.labels("running").set(0)
+        for j in range(1, workers + 1):
+            self.restarts.labels(str(j))
+
+    def worker_exited(self, pid: int) -> None:
+        """Drop a dead worker's live gauges (its counters stay in the sums)."""
+        from prometheus_client.multiprocess import mark_process_dead
+
+        mark_process_dead(pid, self.directory)  # type: ignore[no-untyped-call]
+
+    def serve(self, host: str, port: int) -> None:
+        start_http_server(port, addr=host, registry=self.registry)

@@ -3,8 +3,10 @@
 One child process, a fresh data directory, the harness's InfluxDB and a free metrics port. Its
 log lines are time-stamped as they arrive; ``cycle N: P APs polled (U up, D down) over S s``
 lines say when each cycle ended. ``/metrics`` is read every few seconds for the largest
-``pubwifi_schedule_lag_seconds``. CPU and peak RSS come from ``os.wait4``; CPU after the first
-cycle (first contact over, steady state) from ``/proc/PID/stat`` read at that cycle's end.
+``pubwifi_schedule_lag_seconds``. CPU and peak RSS come from ``os.wait4`` (peak RSS: the
+parent's sum over its worker processes when it prints one, the largest process otherwise); CPU
+after the first cycle (first contact over, steady state) from ``/proc`` (the process and its
+workers) read at that cycle's end.
 A cycle counts as missed when the gap to the previous one is over 1.5 intervals (or fewer
 cycles ended than asked); as overlapping when it is under 0.5 intervals or its polls were
 still running when the next started (more APs polled than the fleet holds in some cycle).
@@ -24,11 +26,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fleet.procs import cpu_seconds, free_tcp_port
+from fleet.procs import free_tcp_port, tree_cpu_seconds
 
 CYCLE_LINE = re.compile(
     r"cycle (\d+): (\d+) APs polled \((\d+) up, (\d+) down\) over ([\d.]+) s")
 LAG_LINE = re.compile(r"^pubwifi_schedule_lag_seconds (\S+)$", re.MULTILINE)
+RSS_LINE = re.compile(r"peak RSS of all processes ([\d.]+) MB")  # collect with workers
 
 
 @dataclass
@@ -46,6 +49,7 @@ class CollectRun:
     steady_wall_s: float | None = None
     peak_rss_mb: float = 0.0
     max_lag_s: float = 0.0
+    summed_rss_mb: float | None = None  # the parent's own account of all its processes
     returncode: int = 0
 
     @property
@@ -96,12 +100,15 @@ def measure_collect(pubwifi: str, inventory: Path, aps: int, env: Mapping[str, s
             now = time.monotonic()
             tail.append(line.rstrip())
             del tail[:-20]
+            summed = RSS_LINE.search(line)
+            if summed:
+                run.summed_rss_mb = float(summed.group(1))
             match = CYCLE_LINE.search(line)
             if match:
                 polled, up, down = (int(match.group(i)) for i in (2, 3, 4))
                 run.cycles.append((now - started, polled, up, down))
                 with contextlib.suppress(OSError):
-                    cpu_at_cycle_end.append((now, cpu_seconds(proc.pid)))
+                    cpu_at_cycle_end.append((now, tree_cpu_seconds(proc.pid)))
 
     stop = threading.Event()
 
@@ -131,7 +138,7 @@ def measure_collect(pubwifi: str, inventory: Path, aps: int, env: Mapping[str, s
     threads[0].join(timeout=10)
     run.returncode = proc.returncode
     run.cpu_s = usage.ru_utime + usage.ru_stime
-    run.peak_rss_mb = usage.ru_maxrss / 1024
+    run.peak_rss_mb = max(usage.ru_maxrss / 1024, run.summed_rss_mb or 0.0)
     if len(cpu_at_cycle_end) > 1:
         (t0, c0), (t1, c1) = cpu_at_cycle_end[0], cpu_at_cycle_end[-1]
         run.steady_wall_s, run.steady_cpu_s = t1 - t0, c1 - c0

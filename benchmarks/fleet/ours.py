@@ -29,6 +29,7 @@ class Variant:
     repeat: int = 3  # cycles in one process: the first is first contact, the rest steady state
     rediscover: bool = True  # ignore the discovery cache (true first contact)
     shards: int = 1  # >1: that many `--shard K/N` processes at once, the concurrency split
+    workers: int | None = None  # --workers; None: poll's default (one worker per usable core)
 
 
 @dataclass
@@ -53,6 +54,9 @@ class PollRun:
     snmpd_cpu_s: float = 0.0
     server_cpu_s: float | None = None  # influxd, for the influx sink
     shard_peak_rss_mb: float | None = None  # sharded: the largest one process reached
+    workers: int = 1  # worker processes of the command (its JSON line's "workers")
+    startup_s: float | None = None  # command start until its last worker began polling
+    cycles_run: int = 0  # cycles the process printed
     reasons: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -89,6 +93,8 @@ def poll_argv(pubwifi: str, variant: Variant, concurrency: int, deadline_s: floa
     argv = [pubwifi, "poll", "--once", "--inventory", str(variant.inventory),
             "--sink", variant.sink, "--concurrency", str(max(1, concurrency // variant.shards)),
             "--timeout", str(deadline_s)]
+    if variant.workers is not None:
+        argv += ["--workers", str(variant.workers)]
     if not repeat:
         return argv
     return argv + ["--repeat", str(variant.repeat)] + (["--rediscover"] if variant.rediscover
@@ -134,6 +140,12 @@ def measure_poll(argv: list[str], variant: Variant, env: Mapping[str, str], snmp
     run.steady_written_s = _median(steady, "written_s")
     run.requests = _requests(first)
     run.wall_s, run.cpu_s, run.peak_rss_mb = child.wall_s, child.cpu_s, child.peak_rss_mb
+    # wait4 gives the largest of the command's processes; with workers poll prints the sum
+    summed = [_opt(c, "peak_rss_mb") for c in cycles]
+    run.peak_rss_mb = max([run.peak_rss_mb, *(v for v in summed if v is not None)])
+    run.workers = int(_num(first, "workers")) if "workers" in first else 1
+    run.startup_s = _opt(first, "startup_s")
+    run.cycles_run = len(cycles)
     reasons = first.get("reasons")
     if isinstance(reasons, dict):
         run.reasons = {str(k): int(v) for k, v in reasons.items()}

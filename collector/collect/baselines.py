@@ -79,6 +79,22 @@ class BaselineStore:
     def get(self, ap: str, counter: str) -> Sample | None:
         return self._samples.get((ap, counter))
 
+    def items(self) -> Iterator[tuple[Key, Sample]]:
+        return iter(list(self._samples.items()))
+
+    def retire(self) -> list[Path]:
+        """Rename the snapshot and its journals ``*.adopted`` (another store took them over):
+        they are never loaded again, and kept for a person to look at. Returns the new paths."""
+        moved = []
+        for path in [self.path, *self.path.parent.glob(f"{self.path.name}.journal.*")]:
+            if path.exists() and not path.name.endswith(".adopted"):
+                target = path.with_name(path.name + ".adopted")
+                path.replace(target)
+                moved.append(target)
+        _fsync_dir(self.path.parent)
+        self._samples, self._pending, self._dirty = {}, {}, False
+        return moved
+
     def put(self, ap: str, counter: str, sample: Sample) -> None:
         self._samples[(ap, counter)] = sample
         self._pending[(ap, counter)] = sample

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry
-
 from collector.errors import InputError, Problem
 from collector.inventory.model import AccessPoint
-from collector.poll.cli import check_secrets, data_name
+from collector.poll.cli import check_secrets, data_name, own_shard, share
 from collector.poll.shard import ALL, Shard
+from collector.workers.child import is_worker, report, watch_parent
+from collector.workers.options import add_worker_options, is_parent, worker_count
 
 if TYPE_CHECKING:
     from collector.collect.pipeline import Pipeline
@@ -79,7 +79,14 @@ def register(subparsers: Any) -> None:
         metavar="PORT",
         help="/metrics port (default: PUBWIFI_METRICS_PORT + K - 1)",
     )
-    parser.add_argument("--concurrency", type=int, default=None, metavar="N")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="requests in flight to answering APs, shared by the workers "
+        "(default: PUBWIFI_POLL_CONCURRENCY or 256)",
+    )
     parser.add_argument(
         "--timeout",
         type=float,
@@ -110,18 +117,18 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help="stop after N cycles (tests, benchmarks); default: run until SIGTERM",
     )
+    add_worker_options(parser, "collect")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from collector.collect.layout import adopt_other_layouts
     from collector.collect.phases import PhasePlan
     from collector.collect.pipeline import open_pipeline
     from collector.collect.scheduler import Collector, run_forever
-    from collector.inventory.load import load_inventory
     from collector.metrics import CollectorMetrics
     from collector.poll.backoff import BackOff
-    from collector.poll.cli import discovery_path
-    from collector.poll.discovery_cache import DiscoveryCache
+    from collector.poll.cli import discovery_cache, load_fleet
     from collector.poll.runner import Runner, RunnerOptions
     from collector.profiles import load_profiles
     from collector.settings import load_settings
@@ -131,19 +138,32 @@ def run(args: argparse.Namespace) -> int:
     interval = args.interval if args.interval is not None else float(settings.poll_interval_s)
     if interval < MIN_INTERVAL_S:
         raise InputError(Problem("--interval", 0, f"must be at least {MIN_INTERVAL_S} s"))
-    inventory = load_inventory(args.inventory or settings.inventory)
-    aps = [ap for ap in args.shard.select(inventory) if ap.status.is_polled]
+    port = args.metrics_port or settings.metrics_port + args.shard.number - 1
+    if is_parent(args):
+        from collector.collect.workers import run_parent
+
+        return run_parent(args, settings, worker_count(args), port)
+    watch_parent()
+    shard = own_shard(args)
+    inventory_path = Path(args.inventory or settings.inventory)
+    # the fleet-wide jobs and the shard's SSH collection (worker 1) need every AP
+    whole = shard.keeps_fleet_jobs or (shard.worker == 1 and not args.no_ssh)
+    inventory = load_fleet(inventory_path, settings.data_dir, shard, whole)
+    aps = [ap for ap in shard.select(inventory) if ap.status.is_polled]
     check_secrets(inventory, aps)
     profiles = load_profiles()
     plan = PhasePlan(_periods(aps, profiles, interval, args.counter32_interval))
 
+    from prometheus_client import CollectorRegistry
+
     metrics = CollectorMetrics(CollectorRegistry())
     metrics.poll_interval.set(interval)
-    port = args.metrics_port or settings.metrics_port + args.shard.number - 1
-    metrics.serve("127.0.0.1", port)
-    pipeline = open_pipeline(settings, inventory, metrics, name=data_name(args.shard))
+    if not is_worker():  # a worker's metrics are served by its parent
+        metrics.serve("127.0.0.1", port)
+        adopt_other_layouts(settings.data_dir, shard)
+    pipeline = open_pipeline(settings, inventory, metrics, name=data_name(shard))
     options = RunnerOptions(
-        concurrency=args.concurrency or settings.poll_concurrency,
+        concurrency=share(args.concurrency or settings.poll_concurrency, args),
         deadline_s=args.timeout or settings.poll_timeout_s,
     )
     engine = GufoEngine(
@@ -152,29 +172,40 @@ def run(args: argparse.Namespace) -> int:
         session_reserve=1024 + options.pending_limit,
         want_sessions=len(aps),
     )
-    cache = DiscoveryCache(discovery_path(settings.data_dir, args.shard), profiles)
+    cache = discovery_cache(settings.data_dir, shard, profiles)
     runner = Runner(engine, profiles, options, backoff=BackOff(), discovery=cache)
     runner.ap_poller.restore(cache.load({ap.id for ap in aps}))
     cache.mark_saved(runner.ap_poller)
-    ssh = None if args.no_ssh else _ssh_schedule(settings, inventory, aps, pipeline, metrics, args)
-    alerts = None if args.no_alerts else alerts_job(settings, inventory, metrics, args.shard)
+    ssh = None
+    if not args.no_ssh and shard.worker == 1:  # one process per shard keeps the config history
+        ssh_aps = (
+            aps
+            if shard.workers == 1
+            else [ap for ap in shard.host.select(inventory) if ap.status.is_polled]
+        )
+        ssh = _ssh_schedule(settings, inventory, ssh_aps, pipeline, metrics, args)
+    alerts = None if args.no_alerts else alerts_job(settings, inventory, metrics, shard)
     collector = Collector(
         plan,
         runner,
         pipeline,
         metrics,
         interval,
-        rollup=_rollup(settings, inventory, pipeline, interval, args.shard),
+        rollup=_rollup(settings, inventory, pipeline, interval, shard),
         ssh=ssh,
         alerts=alerts,
+        label="" if shard.workers == 1 else f"worker {shard.worker}/{shard.workers}",
+        on_cycle=_report_cycle if is_worker() else None,
     )
     log.info(
         "collecting %d APs (shard %s) every %.0f s; metrics on 127.0.0.1:%d/metrics",
         len(plan),
-        args.shard,
+        shard,
         interval,
         port,
     )
+    if is_worker():
+        report("ready", aps=len(plan))
     try:
         return run_forever(collector, max_cycles=args.max_cycles)
     finally:
@@ -182,6 +213,10 @@ def run(args: argparse.Namespace) -> int:
             collector.ssh.close()
         pipeline.close()
         runner.save_discovery()
+
+
+def _report_cycle(cycle: dict[str, object]) -> None:
+    report("cycle", **cycle)
 
 
 def _ssh_schedule(
@@ -237,8 +272,8 @@ def alerts_job(
     The rules are loaded and checked against the inventory now (``InputError``, with a hint
     at ``--no-alerts``); the job itself loads them afresh each minute.
     """
-    if shard.number != 1:
-        return None  # alerts cover the whole fleet; one collector evaluates them
+    if not shard.keeps_fleet_jobs:
+        return None  # alerts cover the whole fleet; one collector process evaluates them
     from collector.alerts.rules import check_inventory, load_rules
     from collector.alerts.service import evaluate_and_notify
 
@@ -269,8 +304,8 @@ def _rollup(
     settings: Settings, inventory: Inventory, pipeline: Pipeline, interval: float, shard: Shard
 ) -> Callable[[], object] | None:
     """The ledger job: roll up closed hours from what InfluxDB holds (shard 1 of N only)."""
-    if shard.number != 1:
-        return None  # the ledger covers the whole fleet; one collector keeps it
+    if not shard.keeps_fleet_jobs:
+        return None  # the ledger covers the whole fleet; one collector process keeps it
     from collector.ledger.cli import query_client
     from collector.ledger.due import run_due
     from collector.ledger.mirror import LedgerMirror

@@ -14,6 +14,7 @@ import asyncio
 import fcntl
 import logging
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -24,9 +25,10 @@ from typing import TextIO
 from collector.collect.accounting import Accountant
 from collector.collect.baselines import BaselineStore
 from collector.collect.counters import Delta
+from collector.collect.layout import adopted_spools
 from collector.errors import InputError
 from collector.influx.hooks import NoMetrics, SpoolMetrics
-from collector.influx.shipper import Shipper
+from collector.influx.shipper import SET_ASIDE_FILE, Shipper
 from collector.influx.spool import Spool
 from collector.influx.v1 import V1Writer
 from collector.influx.writer import InfluxWriter
@@ -189,7 +191,36 @@ def open_pipeline(
     stop = threading.Event()
     thread = threading.Thread(target=shipper.run, args=(stop,), name="shipper", daemon=True)
     thread.start()
+    adopted = adopted_spools(base)
+    if adopted:  # another --workers count left these; shipped beside our own, then removed
+        threading.Thread(
+            target=_ship_adopted,
+            args=(adopted, lambda: writer or make_writer(settings), spool_metrics, stop),
+            name="shipper-adopted",
+            daemon=True,
+        ).start()
     return Pipeline(sink, shipper, thread, stop, lock)
+
+
+def _ship_adopted(
+    paths: list[Path],
+    make: Callable[[], InfluxWriter],
+    metrics: SpoolMetrics,
+    stop: threading.Event,
+) -> None:
+    """Ship each adopted spool until empty (retrying like the main shipper), then remove it."""
+    for path in paths:
+        spool = Spool(path)  # its depth is not the live spool's gauge
+        shipper = Shipper(spool, make(), metrics=metrics)
+        while spool.depth_lines and not stop.is_set():
+            shipper.run_until_empty(stop)
+        empty = spool.depth_lines == 0
+        spool.close()
+        if not empty:
+            return  # stopping: the rest waits on disk for the next start
+        if not (path / SET_ASIDE_FILE).exists():
+            shutil.rmtree(path, ignore_errors=True)
+        log.info("adopted spool %s shipped", path.name)
 
 
 def _lock(base: Path) -> TextIO:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import resource
 import signal
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -77,6 +78,8 @@ class Collector:
     ssh: SshSchedule | None = None
     alerts: Callable[[], object] | None = None
     clock: Callable[[], float] = time.time
+    label: str = ""  # "worker J/W" when this process is one of a collector's workers
+    on_cycle: Callable[[dict[str, object]], None] | None = None  # each cycle's figures
     cycles: int = 0
     alert_runs: int = 0
     alert_errors: int = 0
@@ -136,8 +139,36 @@ class Collector:
         elapsed = self.clock() - cycle.started
         self.metrics.cycle_duration.observe(elapsed)
         self.metrics.cycles.labels("complete").inc()
-        if cycle.successful(up):
+        successful = cycle.successful(up)
+        if successful:
             self.metrics.last_cycle.set(self.clock())
+        if self.on_cycle is not None:
+            self.on_cycle(
+                {
+                    "cycle": self.cycles,
+                    "polled": cycle.polled,
+                    "up": up,
+                    "down": down,
+                    "seconds": round(elapsed, 3),
+                    "successful": successful,
+                    "batch_errors": cycle.batch_errors,
+                    "peak_rss_mb": round(
+                        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+                    ),
+                }
+            )
+        if self.label:  # a worker: its parent logs the collector's cycle line
+            log.info(
+                "%s: its cycle %d ended, %d APs polled (%d up, %d down) over %.1f s%s",
+                self.label,
+                self.cycles,
+                cycle.polled,
+                up,
+                down,
+                elapsed,
+                "" if successful else f", NOT successful ({cycle.batch_errors} batch errors)",
+            )
+        elif successful:
             log.info(
                 "cycle %d: %d APs polled (%d up, %d down) over %.1f s",
                 self.cycles,

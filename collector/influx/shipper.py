@@ -123,7 +123,16 @@ class Shipper:
 
     def run(self, stop: threading.Event, idle_s: float = 1.0) -> None:
         """Ship until ``stop`` is set, backing off on errors (the collector's shipping thread)."""
+        self.run_until_empty(stop, idle_s, forever=True)
+
+    def run_until_empty(
+        self, stop: threading.Event, idle_s: float = 1.0, *, forever: bool = False
+    ) -> None:
+        """Ship until ``stop`` is set or (unless ``forever``) the spool is empty, backing off
+        on errors."""
         while not stop.is_set():
+            if not forever and not self.spool.depth_lines:
+                return
             delay = idle_s
             try:
                 self.drain()
@@ -140,6 +149,8 @@ class Shipper:
                     delay,
                     error,
                 )
+            if not forever and not self.spool.depth_lines:
+                return
             stop.wait(delay)
 
     def _account(self, result: WriteResult) -> None:

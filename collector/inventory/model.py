@@ -266,6 +266,20 @@ class Inventory:
     def platforms(self) -> frozenset[str]:
         return frozenset(ap.platform for ap in self.aps)
 
+    def subset(self, keep: Callable[[str], bool]) -> Inventory:
+        """The APs whose id ``keep`` accepts, with their sites (a worker's part of the fleet)."""
+        aps = tuple(ap for ap in self.aps if keep(ap.id))
+        sites = {ap.site.id: ap.site for ap in aps}
+        return Inventory(
+            path=self.path,
+            districts=self.districts,
+            sites=sites,
+            snmp_auths=self.snmp_auths,
+            ssh_auths=self.ssh_auths,
+            aps=aps,
+            _by_id={ap.id: ap for ap in aps},
+        )
+
     def secret_refs(self) -> dict[SecretRef, list[str]]:
         """Every secret reference in use, with the auths that use it."""
         refs: dict[SecretRef, list[str]] = {}

@@ -73,20 +73,46 @@ class ApPoller:
                 plan = self._plan(discovery.platform, discovery.rows)
                 self.known[ap_id] = Known(discovery, plan, detected, discovery.uptime, seen)
 
-    async def poll(self, ap: AccessPoint, target: SnmpTarget) -> Sample:
-        """Poll ``ap``; raises :class:`SnmpPollError` when it cannot be read."""
+    async def poll(self, ap: AccessPoint, target: SnmpTarget, rediscover: bool = False) -> Sample:
+        """Poll ``ap``; raises :class:`SnmpPollError` when it cannot be read.
+
+        ``rediscover``: the steady-state answer (:meth:`finish_get`) found the AP changed, so
+        discover it again without asking the same GET first.
+        """
         started = time.monotonic()
-        known = self.known.get(ap.id)
-        rediscovered = False
+        known = None if rediscover else self.known.get(ap.id)
         if known is not None:
             answer = await self.engine.get(target, known.plan.oids)
             if self._stale(known, answer):
                 self.counts["rediscovered"] += 1
                 known = None
         if known is None:
-            rediscovered = True
             known, answer = await self._discover(ap, target)
             self.discoveries += 1
+            return self._sample(ap, known, answer, True, started)
+        return self._sample(ap, known, answer, False, started)
+
+    def finish_get(
+        self, ap: AccessPoint, known: Known, answer: dict[str, Value], started: float
+    ) -> Sample | None:
+        """The sample from a steady-state GET of ``known.plan.oids`` sent elsewhere (the
+        runner's fast path), or None when the answer says the AP must be discovered again
+        (swapped, rebooted, a row gone). An empty answer is not for this method: it is asked
+        again through :meth:`poll`, whose GET splits it. Raises :class:`SnmpPollError` as
+        :meth:`poll` does."""
+        if self._stale(known, answer):
+            self.counts["rediscovered"] += 1
+            return None
+        return self._sample(ap, known, answer, False, started)
+
+    def _sample(
+        self,
+        ap: AccessPoint,
+        known: Known,
+        answer: dict[str, Value],
+        rediscovered: bool,
+        started: float,
+    ) -> Sample:
         plan = known.plan
         uptime = answer.get(plan.uptime_oid)
         if not isinstance(uptime, int):

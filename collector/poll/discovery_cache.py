@@ -21,8 +21,9 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,12 +56,20 @@ def lowest_uptime_now(uptime: int, seen: float, now: float) -> int:
 
 
 class DiscoveryCache:
-    """One JSON file per collector shard (``DATA_DIR/discovery-KofN.json``)."""
+    """One JSON file per collector shard or worker (``DATA_DIR/discovery-KofN[-wJofW].json``)."""
 
     def __init__(
-        self, path: Path, profiles: Mapping[str, Profile], clock: Callable[[], float] = time.time
+        self,
+        path: Path,
+        profiles: Mapping[str, Profile],
+        clock: Callable[[], float] = time.time,
+        fallbacks: Sequence[Path] = (),
     ) -> None:
         self.path = Path(path)
+        # other layouts' files (another --workers count): read for APs this file lacks
+        self.fallbacks = [Path(f) for f in fallbacks if Path(f) != self.path]
+        self.from_fallbacks = 0
+        self._shared_rows: dict[tuple[tuple[str, str], ...], tuple[RadioRow, ...]] = {}
         self._clock = clock
         self._digests = {key: profile_digest(p) for key, p in profiles.items()}
         self._saved_generation: int | None = None
@@ -69,31 +78,47 @@ class DiscoveryCache:
         self.dropped = 0  # entries in the file not loaded (profile changed, bad entry)
 
     def load(self, ap_ids: Collection[str] | None = None) -> list[Entry]:
-        """Entries for ``ap_ids`` (all when None), uptimes advanced to ``lowest_uptime_now``."""
-        try:
-            document = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return []
-        except (OSError, ValueError) as error:
-            log.warning("discovery cache %s ignored: %s", self.path, error)
-            return []
-        if not isinstance(document, dict) or document.get("format") != FORMAT:
-            log.warning("discovery cache %s ignored: not format %d", self.path, FORMAT)
-            return []
-        digests = _mapping(document.get("profiles"))
-        aps = _mapping(document.get("aps"))
+        """Entries for ``ap_ids`` (all when None), uptimes advanced to ``lowest_uptime_now``.
+
+        APs this file does not hold are looked up in :attr:`fallbacks` (the files of another
+        worker layout), so changing ``--workers`` rediscovers nothing.
+        """
         now = self._clock()
         entries: list[Entry] = []
-        for ap_id, raw in aps.items():
-            if ap_ids is not None and ap_id not in ap_ids:
+        seen: set[str] = set()
+        for number, path in enumerate([self.path, *self.fallbacks]):
+            document = self._read(path)
+            if document is None:
                 continue
-            entry = self._entry(ap_id, raw, digests, now)
-            if entry is None:
-                self.dropped += 1
-            else:
+            digests = _mapping(document.get("profiles"))
+            for ap_id, raw in _mapping(document.get("aps")).items():
+                if (ap_ids is not None and ap_id not in ap_ids) or ap_id in seen:
+                    continue
+                entry = self._entry(ap_id, raw, digests, now)
+                if entry is None:
+                    self.dropped += number == 0
+                    continue
+                seen.add(ap_id)
                 entries.append(entry)
+                self.from_fallbacks += number > 0
+            if ap_ids is not None and len(seen) == len(ap_ids):
+                break
         self.loaded = len(entries)
         return entries
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, Any] | None:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            log.warning("discovery cache %s ignored: %s", path, error)
+            return None
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            log.warning("discovery cache %s ignored: not format %d", path, FORMAT)
+            return None
+        return document
 
     def _entry(self, ap_id: str, raw: Any, digests: Mapping[str, Any], now: float) -> Entry | None:
         try:
@@ -103,26 +128,36 @@ class DiscoveryCache:
                 or digests.get(platform) != self._digests[platform]
             ):
                 return None
-            rows = tuple(
-                RadioRow(str(index), int(index) if str(index).isdigit() else None, str(band))
-                for index, band in raw["rows"]
-            )
+            rows = self._rows(raw["rows"])
             uptime, seen = int(raw["uptime"]), float(raw["seen"])
             detected = raw["detected"]
             discovery = Discovery(
-                platform=str(platform),
-                sys_object_id=str(raw["sys_object_id"]),
+                platform=sys.intern(str(platform)),
+                sys_object_id=sys.intern(str(raw["sys_object_id"])),
                 uptime=lowest_uptime_now(uptime, seen, now),
                 rows=rows,
                 unmapped=int(raw.get("unmapped", 0)),
             )
         except (KeyError, TypeError, ValueError):
             return None
-        return ap_id, discovery, None if detected is None else str(detected), seen
+        return ap_id, discovery, None if detected is None else sys.intern(str(detected)), seen
+
+    def _rows(self, raw: Any) -> tuple[RadioRow, ...]:
+        """The rows, one shared tuple for every AP with the same ones (most of a fleet: a few
+        dozen distinct layouts for 34,000 APs, so a few objects instead of a million)."""
+        key = tuple((str(index), str(band)) for index, band in raw)
+        rows = self._shared_rows.get(key)
+        if rows is None:
+            rows = self._shared_rows[key] = tuple(
+                RadioRow(index, int(index) if index.isdigit() else None, band)
+                for index, band in key
+            )
+        return rows
 
     def mark_saved(self, poller: ApPoller) -> None:
         """What ``poller`` knows now is what the file holds (right after a restore)."""
-        self._saved_generation = poller.discoveries
+        # entries taken from another layout's file are not in ours yet: the next save writes
+        self._saved_generation = None if self.from_fallbacks else poller.discoveries
         self._saved_at = self._clock()
 
     def save(self, poller: ApPoller) -> None:

@@ -13,13 +13,14 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from collector.inventory.model import AccessPoint, SnmpAuth
 from collector.poll.ap import ApPoller
 from collector.poll.backoff import BackOff
 from collector.poll.discovery_cache import DiscoveryCache
+from collector.poll.fastpath import FastLane, InFlight
 from collector.poll.sample import Sample, down
 from collector.poll.sink import Sink
 from collector.profiles import Profile
@@ -29,8 +30,13 @@ from collector.snmp.engine import (
     SnmpEngine,
     SnmpPollError,
     SnmpTarget,
+    Value,
     resolve_credentials,
 )
+
+StartGet = Callable[
+    [SnmpTarget, list[str], Callable[[dict[str, Value] | None, BaseException | None], None]], bool
+]
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +84,13 @@ class _Gate:
     every acquire): the producer checks ``free`` inline and awaits :meth:`wait` only when full.
     """
 
-    __slots__ = ("_waiter", "free")
+    __slots__ = ("_waiter", "free", "wake_at")
 
     def __init__(self, places: int) -> None:
         self.free = places
+        # the producer is woken when an eighth of the places are free, not for every one:
+        # it then starts that many polls in a row (one wake-up, not one per AP)
+        self.wake_at = max(1, places // 8)
         self._waiter: asyncio.Future[None] | None = None
 
     async def wait(self) -> None:
@@ -96,7 +105,7 @@ class _Gate:
     def give(self) -> None:
         self.free += 1
         waiter = self._waiter
-        if waiter is not None and not waiter.done():
+        if waiter is not None and self.free >= self.wake_at and not waiter.done():
             waiter.set_result(None)
 
 
@@ -135,6 +144,9 @@ class Runner:
         self._environ = environ
         self._credentials: dict[SnmpAuth, Credentials] = {}
         self._targets: dict[str, tuple[AccessPoint, SnmpTarget]] = {}
+        self._start_get: StartGet | None = getattr(engine, "start_get", None)
+        self.fast_requests = 0  # GETs sent on the fast path
+        self.fast_timeouts = 0  # of those, handed to the full path unanswered
 
     def save_discovery(self, now: float | None = None, min_interval_s: float = 0.0) -> bool:
         """Persist what the poller knows (platforms, radio rows) when it changed.
@@ -163,7 +175,9 @@ class Runner:
         """Poll every AP in ``aps`` once; samples go to ``sink``; returns the cycle's stats.
 
         APs that went unanswered last time are asked first, so their deadlines run out while
-        the rest of the cycle is polled instead of after it.
+        the rest of the cycle is polled instead of after it. Known APs go by the fast path
+        (:mod:`collector.poll.fastpath`) when the engine offers one; the others, and whatever
+        the fast path cannot finish, by a task each (:meth:`_poll_ap`).
         """
         options = self.options
         if self.backoff is not None:
@@ -188,6 +202,69 @@ class Runner:
             self._count(stats, sample)
             batch.append(sample)
 
+        async def full(ap: AccessPoint, rediscover: bool, deadline_s: float) -> None:
+            try:
+                sample = await self._poll_ap(ap, rediscover, deadline_s)
+            finally:
+                pending.give()
+            self._count(stats, sample)
+            batch.append(sample)
+
+        def hand_on(request: InFlight, rediscover: bool = False) -> None:
+            """The full path takes over a fast request, with what is left of its deadline."""
+            left = options.deadline_s - (time.monotonic() - request.sent)
+            task = loop.create_task(full(request.ap, rediscover, max(left, 0.05)))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+        def timed_out(request: InFlight) -> None:
+            self.fast_timeouts += 1
+            hand_on(request)
+
+        lane = self._lane(loop, timed_out)
+        start_get = self._start_get
+
+        def try_fast(ap: AccessPoint, slot: _Slot) -> bool:
+            known = self.ap_poller.known.get(ap.id)
+            if known is None or lane is None or start_get is None:
+                return False
+            try:
+                target = self.target(ap)
+            except UnsetSecretError:
+                return False
+            request = InFlight(ap, known, target, time.monotonic(), slot.release)
+
+            def answered(values: dict[str, Value] | None, error: BaseException | None) -> None:
+                if not lane.finished(request):
+                    return  # already timed out and handed on
+                if error is not None or not values:
+                    hand_on(request)  # the full path asks again and tells what went wrong
+                    return
+                try:
+                    sample = self.ap_poller.finish_get(ap, known, values, request.sent)
+                except SnmpPollError as failure:
+                    reason = failure.reason.value
+                    if self.backoff is not None:
+                        self.backoff.record(ap.id, reason)
+                    sample = down(
+                        ap.id, time.time_ns(), reason, ap.platform, time.monotonic() - request.sent
+                    )
+                else:
+                    if sample is None:
+                        hand_on(request, rediscover=True)
+                        return
+                    if self.backoff is not None:
+                        self.backoff.record(ap.id, None)
+                pending.give()
+                self._count(stats, sample)
+                batch.append(sample)
+
+            if not start_get(target, known.plan.oids, answered):
+                return False
+            lane.sent(request)
+            self.fast_requests += 1
+            return True
+
         try:
             for ap in aps:
                 stats.aps += 1
@@ -203,16 +280,24 @@ class Runner:
                         await slots.wait()
                     slots.free -= 1
                     slot = _Slot(slots)
-                    timer = loop.call_later(options.slot_hold_s, slot.release)
-                    task = loop.create_task(one(ap, slot, timer))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
+                    if not try_fast(ap, slot):
+                        timer = loop.call_later(options.slot_hold_s, slot.release)
+                        task = loop.create_task(one(ap, slot, timer))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
                 if len(batch) >= options.batch_size:
                     await self._flush(sink, batch, stats)
-            if tasks:
-                await asyncio.gather(*tasks)
+            while True:  # fast requests may hand APs on to new tasks while we wait
+                if lane is not None and lane.in_flight:
+                    await lane.drained()
+                elif tasks:
+                    await asyncio.gather(*tasks)
+                else:
+                    break
             await self._flush(sink, batch, stats)
         finally:
+            if lane is not None:
+                lane.close()
             for task in tasks:
                 task.cancel()
         stats.seconds = time.perf_counter() - started
@@ -221,14 +306,26 @@ class Runner:
         stats.conditions = +stats.conditions
         return stats
 
-    async def _poll_ap(self, ap: AccessPoint) -> Sample:
+    def _lane(
+        self, loop: asyncio.AbstractEventLoop, timed_out: Callable[[InFlight], None]
+    ) -> FastLane | None:
+        """The fast path, when the engine has one (``start_get``; test doubles do not)."""
+        if self._start_get is None:
+            return None
+        timeout = float(getattr(self.engine, "request_timeout", self.options.deadline_s / 2))
+        cancel = getattr(self.engine, "cancel_get")  # noqa: B009 (offered with start_get)
+        return FastLane(loop, cancel, timeout, self.options.slot_hold_s, timed_out)
+
+    async def _poll_ap(
+        self, ap: AccessPoint, rediscover: bool = False, deadline_s: float | None = None
+    ) -> Sample:
         """One AP within its deadline; every failure becomes a down sample with a reason."""
         started = time.monotonic()
         reason: str
         try:
             target = self.target(ap)
-            async with asyncio.timeout(self.options.deadline_s):
-                sample = await self.ap_poller.poll(ap, target)
+            async with asyncio.timeout(deadline_s or self.options.deadline_s):
+                sample = await self.ap_poller.poll(ap, target, rediscover)
             if self.backoff is not None:
                 self.backoff.record(ap.id, None)
             return sample

@@ -17,6 +17,7 @@ rebooted, engine id changed). A session that timed out is dropped, so dead APs h
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -178,6 +179,76 @@ class GufoEngine:
                 answer = await self._split_get(target, chunk, MAX_SPLIT_DEPTH)
             result.update(answer)
         return result
+
+    def start_get(
+        self,
+        target: SnmpTarget,
+        oids: list[str],
+        done: Callable[[dict[str, Value] | None, BaseException | None], None],
+    ) -> bool:
+        """Send one GET for ``target`` without a task, when a kept session can carry it now.
+
+        The steady-state fast path of :class:`collector.poll.runner.Runner`: ``done`` is called
+        from the event loop with the answer (``done(values, None)``) or the error; the caller
+        times it out with :meth:`cancel_get`. Returns False (nothing sent) when the request
+        needs the full path of :meth:`get`: an SNMPv3 session to open or refresh, more OIDs
+        than one request carries, no room for another kept session, a full send buffer.
+        An empty answer is handed over as it is (the caller asks :meth:`get` again, which
+        splits it).
+        """
+        if len(oids) > self.max_varbinds:
+            return False
+        entry = self._sessions.get(target.key)
+        address = (target.address, target.port)
+        if entry is None or entry.address != address or entry.credentials is not target.credentials:
+            entry = self._open_kept_v2c(target)
+            if entry is None:
+                return False
+        elif (
+            isinstance(entry.credentials, V3Credentials)
+            and self._clock() - entry.last_ok > REFRESH_AFTER_S
+        ):
+            return False
+        session = entry.session
+        if not isinstance(session, LeanSession):
+            return False
+        loop = asyncio.get_running_loop()
+
+        def answered(values: dict[str, Value] | None, error: BaseException | None) -> None:
+            if error is None:
+                entry.last_ok = self._clock()
+            done(values, error)
+
+        try:
+            session.start_get(oids, answered, loop)
+        except OSError:  # BlockingIOError (send buffer full) or worse: the full path decides
+            return False
+        self.requests += 1
+        return True
+
+    def cancel_get(self, target: SnmpTarget) -> None:
+        """Give up the GET :meth:`start_get` sent for ``target`` (it timed out)."""
+        entry = self._sessions.get(target.key)
+        if entry is not None and isinstance(entry.session, LeanSession):
+            entry.session.cancel_get()
+
+    def _open_kept_v2c(self, target: SnmpTarget) -> _Session | None:
+        """A new kept v2c session for ``target`` (no round trip needed), or None."""
+        credentials = target.credentials
+        if not isinstance(credentials, V2cCredentials) or len(self._sessions) >= self.max_sessions:
+            return None
+        if target.key in self._sessions:
+            self.forget(target.key)  # the AP moved or its credentials changed
+        try:
+            session = self._new_session(target)
+        except OSError:
+            return None  # no free port: the full path sheds sessions and tries again
+        self.sessions_opened += 1
+        entry = _Session(session, credentials, (target.address, target.port), self._clock())
+        entry.kept = True
+        persist_session(session)
+        self._sessions[target.key] = entry
+        return entry
 
     async def _split_get(
         self, target: SnmpTarget, oids: Sequence[str], depth: int

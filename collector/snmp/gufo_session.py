@@ -39,6 +39,7 @@ class LeanSession(SnmpSession):
     persistent = False
     _registered = False
     _waiter: asyncio.Future[None] | None = None
+    _answer: Callable[[dict[str, Value] | None, BaseException | None], None] | None = None
     _loop: asyncio.AbstractEventLoop | None = None
     _local: str | None = None
 
@@ -75,7 +76,41 @@ class LeanSession(SnmpSession):
                 if not self.persistent:
                     self.release()
 
+    def start_get(
+        self,
+        oids: list[str],
+        answer: Callable[[dict[str, Value] | None, BaseException | None], None],
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        """Send a GET now; ``answer(values, None)`` or ``answer(None, error)`` is called from
+        the event loop when the reply is read. No task, future or timer: the caller times the
+        request out with :meth:`cancel_get`. Raises what sending raises (``BlockingIOError``
+        when the send buffer is full: the caller then uses :meth:`get_many`)."""
+        self._sock.send_get_many(oids)
+        self._answer = answer
+        if not self._registered:
+            loop.add_reader(self._fd, self._readable)
+            self._registered = True
+            self._loop = loop
+
+    def cancel_get(self) -> None:
+        """Stop waiting for the GET :meth:`start_get` sent (a late reply is read and dropped)."""
+        self._answer = None
+
     def _readable(self) -> None:
+        answer = self._answer
+        if answer is not None:
+            try:
+                values = self._sock.recv_get_many()
+            except BlockingIOError:
+                return  # not a whole datagram yet
+            except Exception as error:  # handed to the caller, who decides
+                self._answer = None
+                answer(None, error)
+                return
+            self._answer = None
+            answer(values, None)
+            return
         waiter = self._waiter
         if waiter is None:
             self._drop_stray()
