@@ -168,3 +168,43 @@ def test_lowest_uptime_now_allows_for_clock_slack() -> None:
     assert lowest_uptime_now(100_000, seen=0.0, now=0.0) == 97_000  # 30 s slack
     assert lowest_uptime_now(100_000, seen=0.0, now=1_000.0) == 100_000 + 96_000
     assert lowest_uptime_now(0, seen=0.0, now=10.0) == 0  # never negative
+
+
+def test_another_worker_layouts_file_fills_what_this_one_lacks(tmp_path: Path) -> None:
+    """--workers changed: the single process's file serves the new worker's APs, once."""
+    old = tmp_path / "discovery-1of1.json"
+    runner = _runner(acme_agent(), _cache(old))
+    _poll(runner)
+    runner.save_discovery()
+    own = tmp_path / "discovery-1of1-w2of2.json"
+    cache = DiscoveryCache(own, build_profiles(), fallbacks=[old])
+    restarted = _runner(acme_agent(), cache)
+    restarted.ap_poller.restore(cache.load({"AP-1"}))
+    cache.mark_saved(restarted.ap_poller)
+    assert cache.loaded == 1 and cache.from_fallbacks == 1
+    sample = _poll(restarted)
+    assert not sample.rediscovered and _requests(restarted) == 1  # the steady GET only
+    assert restarted.save_discovery() and "AP-1" in json.loads(own.read_text())["aps"]
+    again = DiscoveryCache(own, build_profiles(), fallbacks=[old])
+    assert len(again.load({"AP-1"})) == 1 and again.from_fallbacks == 0  # its own file now
+
+
+def test_aps_with_the_same_rows_share_one_rows_tuple(tmp_path: Path) -> None:
+    path = tmp_path / "discovery.json"
+    document = {
+        "format": 1,
+        "profiles": {},
+        "aps": {
+            f"AP-{n}": {
+                "platform": "acme", "detected": "acme", "sys_object_id": "1.3.6.1.4.1.99999.1",
+                "uptime": 100, "seen": time.time(), "rows": [["1", "2.4GHz"], ["2", "5GHz"]],
+            }
+            for n in range(3)
+        },
+    }  # fmt: skip
+    cache = _cache(path)
+    document["profiles"] = cache._digests
+    path.write_text(json.dumps(document))
+    entries = cache.load()
+    assert len(entries) == 3
+    assert entries[0][1].rows is entries[1][1].rows is entries[2][1].rows
