@@ -13,6 +13,7 @@ process only.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -20,6 +21,7 @@ import pickle
 from collections.abc import Callable
 from importlib.util import find_spec
 from pathlib import Path
+from typing import BinaryIO
 
 from collector.inventory.model import Inventory
 
@@ -69,7 +71,7 @@ def cached_inventory(path: Path, cache_dir: Path) -> Inventory:
     cache = cache_path(path, cache_dir)
     try:
         with cache.open("rb") as source:
-            inventory = pickle.load(source)  # noqa: S301 (our own file, 0600, keyed by content)
+            inventory = _unpickle(source)
         if isinstance(inventory, Inventory):
             return inventory
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
@@ -101,7 +103,7 @@ def cached_part(path: Path, cache_dir: Path, name: str, keep: Callable[[str], bo
     cache = part_path(path, cache_dir, name)
     try:
         with cache.open("rb") as source:
-            part = pickle.load(source)  # noqa: S301 (our own file, 0600, keyed by content)
+            part = _unpickle(source)
         if isinstance(part, Inventory):
             return part
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
@@ -117,6 +119,20 @@ def write_part(
     part = whole.subset(keep)
     _write(part_path(path, cache_dir, name), part)
     return part
+
+
+def _unpickle(source: BinaryIO) -> object:
+    """``pickle.load`` with the cyclic garbage collector paused: the inventory is hundreds of
+    thousands of acyclic objects, and collections triggered while they are made would walk
+    every object the process already holds (measured: 0.46 s instead of 0.2 s in a process
+    that had loaded the inventory once before)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(source)  # noqa: S301 (our own file, 0600, keyed by content)
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _write(cache: Path, inventory: Inventory) -> None:
