@@ -11,18 +11,23 @@ One run, everything on loopback, every server started here and stopped by its pi
 2. ``pubwifi inventory generate --platform net-snmp`` writes the v2c and v3 inventories; a copy
    of the v2c one sends ``--dead`` APs (default 1,000 per 34,000) to a UDP port that never answers.
 3. Measured, alternating ``ours, peer, ours, ...`` (``--rounds`` peer runs, one more of ours):
-   (a) ``pubwifi poll --once --sink none`` (v2c), also as ``--shards`` processes at once
-   (``--shard K/N``, the concurrency split between them); (b) the same with ``--sink influx`` into a
-   local InfluxDB 1.x; (c) SNMPv3 authPriv; the dead-AP case; a new process that starts from
-   the discovery cache the previous run saved. Each ``poll`` runs ``--repeat`` cycles
-   (``--rediscover``: the first is true first contact, the others steady state). (d)
+   (a) ``pubwifi poll --once --sink none`` (v2c) as a newcomer runs it: one command, its
+   default worker processes (one per usable core); then a new command that starts from the
+   discovery cache (a) saved (the default on every run but the first: issue 17's "first
+   contact" figure), the same with ``--workers 1``, the dead-AP case, and with ``--shards N``
+   that many ``--shard K/N --workers 1`` processes by hand (the way before workers); (b) the
+   same with ``--sink influx`` into a local InfluxDB 1.x; (c) SNMPv3 authPriv. Each ``poll``
+   runs ``--repeat`` cycles (``--rediscover``: the first is true first contact, the others
+   steady state). (d)
    snmp_exporter 0.21 GETting the same 8 objects for every target, driven by wrk with
    ``--concurrency`` requests in flight, each target once. Each run is a child process: CPU
    seconds and peak RSS from ``os.wait4`` (servers: /proc).
    (e) After the rounds, ``pubwifi collect --interval 60 --max-cycles 10`` on the whole v2c
    fleet into the same InfluxDB: cycles kept, missed or overlapping, CPU %, peak RSS.
-4. Prints a line per run, then the medians, the ratio to the peer, snmpd's CPU, and issue 5's
-   targets as met / MISSED / not shown. A variant whose command fails is skipped with its reason.
+4. Prints a line per run, then the medians, the ratio to the peer, snmpd's CPU, and issue 17's
+   targets (and issue 5's v3 and dead-AP ones) as met / MISSED / not shown. Peak RSS is the
+   sum over a command's processes (the parent and its workers). A variant whose command fails
+   is skipped with its reason.
 
 ``--quick`` (2,000 APs, 1 round, no collect case unless ``--collect-cycles`` is given) is the
 smoke run used by tests/integration. Needs Debian's

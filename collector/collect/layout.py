@@ -13,20 +13,20 @@ every other layout's directory of the same shard:
   new worker 1's directory; its write path ships them in order beside its own spool
   (:func:`collector.collect.pipeline.open_pipeline`) and removes the directory once empty.
 
-A directory another live collector holds (its lock) is an error, not adopted.
+A directory another live collector holds (its lock) is waited for (its workers may still be
+draining), then an error; it is never adopted while held.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from collector.collect import dirlock
 from collector.collect.baselines import BaselineStore
-from collector.errors import InputError
 from collector.influx.spool import Spool
 from collector.poll.cli import data_name
 from collector.poll.shard import Shard
@@ -64,11 +64,11 @@ def other_layouts(data_dir: Path, shard: Shard) -> list[Path]:
     )
 
 
-def adopt_other_layouts(data_dir: Path, shard: Shard) -> Adoption:
+def adopt_other_layouts(data_dir: Path, shard: Shard, wait_s: float = dirlock.WAIT_S) -> Adoption:
     """Take over every other layout's baselines and spool (module doc)."""
     done = Adoption()
     for old in other_layouts(data_dir, shard):
-        with _locked(old):
+        with _locked(old, wait_s):
             moved = _adopt_baselines(Path(data_dir), old, shard)
             lines = _adopt_spool(Path(data_dir), old, shard)
         if moved or lines:
@@ -130,20 +130,12 @@ def _adopt_spool(data_dir: Path, old: Path, shard: Shard) -> int:
 class _locked:
     """The old directory's collector lock, held while it is adopted."""
 
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / "lock"
+    def __init__(self, directory: Path, wait_s: float) -> None:
+        self.directory = directory
+        self.wait_s = wait_s
 
     def __enter__(self) -> None:
-        self.handle = self.path.open("a+", encoding="utf-8")
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.handle.seek(0)
-            holder = self.handle.read().strip() or "unknown"
-            self.handle.close()
-            raise InputError.at(
-                str(self.path), 0, f"another collector (pid {holder}) is using {self.path.parent}"
-            ) from None
+        self.handle = dirlock.hold(self.directory, self.wait_s, write_pid=False)
 
     def __exit__(self, *exc: object) -> None:
         self.handle.close()

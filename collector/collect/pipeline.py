@@ -11,9 +11,7 @@ the database is away, lines wait on disk.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
-import os
 import shutil
 import threading
 import time
@@ -22,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from collector.collect import dirlock
 from collector.collect.accounting import Accountant
 from collector.collect.baselines import BaselineStore
 from collector.collect.counters import Delta
 from collector.collect.layout import adopted_spools
-from collector.errors import InputError
 from collector.influx.hooks import NoMetrics, SpoolMetrics
 from collector.influx.shipper import SET_ASIDE_FILE, Shipper
 from collector.influx.spool import Spool
@@ -225,22 +223,7 @@ def _ship_adopted(
 
 def _lock(base: Path) -> TextIO:
     """One process per data directory: two would interleave baselines and count twice."""
-    base.mkdir(parents=True, exist_ok=True)
-    handle = (base / "lock").open("a+", encoding="utf-8")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "unknown"
-        handle.close()
-        raise InputError.at(
-            str(base / "lock"), 0, f"another collector (pid {holder}) is using {base}"
-        ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()))
-    handle.flush()
-    return handle
+    return dirlock.hold(base)
 
 
 def _delta_counter(metrics: CollectorMetrics) -> Callable[[Delta], None]:

@@ -1,7 +1,8 @@
 """The collector's own health, from Prometheus: is it polling, on time, and losing nothing?
 
-Every metric named here is one :class:`collector.metrics.CollectorMetrics` declares (the test
-checks each name against it).
+Every metric named here is one :class:`collector.metrics.CollectorMetrics` or, for the
+parent of worker processes, :class:`collector.metrics.WorkerMetrics` declares (the test checks
+each name against them).
 """
 
 from __future__ import annotations
@@ -136,6 +137,30 @@ def health_dashboard() -> Dashboard:
             width=12,
             height=8,
             custom={"drawStyle": "line", "stacking": {"mode": "normal"}, "fillOpacity": 40},
+        ),
+        Panel(
+            "timeseries",
+            title("작업 프로세스", "Worker processes"),
+            [
+                prom_target(
+                    f'sum(pubwifi_collector_workers{{{JOB}, state="running"}})', legend="running"
+                ),
+                prom_target(
+                    f'sum(pubwifi_collector_workers{{{JOB}, state="configured"}})',
+                    legend="configured",
+                    ref="B",
+                ),
+                prom_target(
+                    f"sum by (worker) (increase(pubwifi_collector_worker_restarts_total"
+                    f"{{{JOB}}}{RATE}))",
+                    legend="restarts: worker {{worker}}",
+                    ref="C",
+                ),
+            ],
+            "Worker processes polling (one per core by default) and restarts of dead ones.",
+            unit="short",
+            width=12,
+            height=8,
         ),
         Panel(
             "timeseries",

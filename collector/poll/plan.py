@@ -20,7 +20,7 @@ from collector.poll.sample import CounterValue, RadioSample, Sample
 from collector.profiles import MibObject, Profile, SnmpValueType
 from collector.snmp.engine import Value
 
-#: Profile names the sample understands; others (sys_descr, if_number, ...) are read and ignored.
+#: Profile names the sample understands; others (sys_descr, if_number, ...) are not polled.
 SCALAR_FIELDS = ("uptime", "sys_name", "model", "firmware", "standard", "clients", "sessions")
 RADIO_FIELDS = {
     "rx_bytes": "rx_bytes",
@@ -170,7 +170,11 @@ class Plan:
             )
             for oids in row_oids
         )
-        oids = [SYS_OBJECT_ID] + [oid for oid, _, _ in scalars if oid != SYS_OBJECT_ID]
+        # only what the sample uses (sysObjectID tells a swap): a profile's other scalars
+        # (sysDescr, ifNumber) serve detection, which asks for them itself
+        oids = [SYS_OBJECT_ID] + [
+            oid for oid, name, _ in scalars if oid != SYS_OBJECT_ID and name in SCALAR_FIELDS
+        ]
         oids += [oid for per_row in row_oids for oid in per_row]
         uptime_oid = profile.scalars["uptime"].oid
         scalar_cells = tuple(

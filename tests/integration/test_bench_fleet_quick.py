@@ -9,6 +9,7 @@ progress); a variant the harness skipped must say why.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -71,13 +72,14 @@ def test_peer_row_has_numbers_and_every_target_answered(
 
 def test_targets_section_lists_every_target(quick_run: tuple[str, dict[str, object]]) -> None:
     stdout, _ = quick_run
-    section = stdout.split("== issue 5 targets ==", 1)[1]
+    section = stdout.split("== issue 17 targets", 1)[1]
     for name in (
-        "2x snmp_exporter",
+        ">= 2x snmp_exporter, first contact included",
+        "steady state >= 2.5x snmp_exporter",
         "InfluxDB writes <= 10 s",
-        "v3 steady state",
-        "peak RSS <= 300 MB",
+        "peak RSS of all collector processes <= 400 MB",
         "60 s schedule",
+        "v3 steady state",
         "dead APs add at most",
     ):
         line = next((ln for ln in section.splitlines() if name in ln), None)
@@ -93,6 +95,8 @@ def test_poll_variants_have_numbers_or_say_why(
     assert isinstance(ours, dict)
     for key, title in (
         ("v2c", "(a) ours v2c, no sink"),
+        ("warm", "    same, new process, cache warm"),
+        ("one", "    same, one process (--workers 1)"),
         ("influx", "(b) ours v2c -> InfluxDB"),
         ("v3", "(c) ours v3 authPriv"),
         ("dead", "    same, 59 dead APs"),
@@ -106,6 +110,7 @@ def test_poll_variants_have_numbers_or_say_why(
         for run in runs:
             assert run["aps"] == 2000 and run["cycle_s"] > 0 and run["peak_rss_mb"] > 0
             assert run["ok"] + run["failed"] == 2000
+            assert run["workers"] == (1 if key == "one" else len(os.sched_getaffinity(0)))
         if key == "dead":
             assert all(run["failed"] >= 59 for run in runs)  # the 59 silent APs are counted
         elif key != "influx":

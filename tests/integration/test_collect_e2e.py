@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from procs import LAB_SECRETS, pubwifi, start, stop, wait_for_line
+from procs import LAB_SECRETS, kill_tree, pubwifi, start, stop, wait_for_line
 from servers import Server, free_port, free_udp_port
 
 from collector.inventory.load import load_inventory
@@ -215,7 +215,7 @@ def test_collect_matches_lab_truth_through_outages_and_a_crash(
         influxd_server.start()
         wait_for_line(collect_log, "cycle 5:", collector, 60)
         crashed_at = time.time()
-        stop(collector, signal.SIGKILL)  # a crash: no clean shutdown, no final flush
+        kill_tree(collector)  # a crash of parent and workers: no clean shutdown, no final flush
         collector = start(collect_argv, env, restarted_log)
         wait_for_line(restarted_log, "cycle 3:", collector, 90)
         stop(collector)  # SIGTERM: drains the spool

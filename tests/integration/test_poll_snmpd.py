@@ -306,7 +306,10 @@ def test_repeat_and_discovery_cache_cut_requests_per_ap(snmpd_agent: Snmpd, tmp_
     assert first["ok"] == steady["ok"] == aps > 0
     assert first["engine"]["requests"] == 2 * aps  # first contact: one walk + one GET
     assert steady["engine"]["requests"] == aps and steady["conditions"] == {}
-    assert (tmp_path / "data" / "discovery-1of1.json").exists()
+    saved: set[str] = set()  # one file per worker process (discovery-1of1[-wJofW].json)
+    for path in (tmp_path / "data").glob("discovery-1of1*.json"):
+        saved |= set(json.loads(path.read_text())["aps"])
+    assert len(saved) == aps
     # a new process starts from the cache: its first cycle is already one GET per AP
     (warm,) = _poll_cli(snmpd_agent, str(inventory), data)
     assert warm["ok"] == aps and warm["engine"]["requests"] == aps

@@ -94,7 +94,7 @@ def test_a_directory_another_collector_holds_is_an_error(tmp_path: Path) -> None
     fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     try:
         with pytest.raises(InputError, match=r"another collector \(pid 4242\)"):
-            adopt_other_layouts(tmp_path, Shard(1, 1).part(1, 2))
+            adopt_other_layouts(tmp_path, Shard(1, 1).part(1, 2), wait_s=0.3)
     finally:
         lock.close()
     assert (tmp_path / "collector-1of1" / "baselines.jsonl").exists()  # untouched

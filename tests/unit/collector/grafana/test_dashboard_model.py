@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from collector.grafana.build import dashboards, render
 from collector.grafana.influxql import f, t
 from collector.grafana.model import SCHEMA_VERSION, Layout, Panel
 from collector.influx.schema import AP_USAGE_DAILY, MEASUREMENTS
-from collector.metrics import CollectorMetrics
+from collector.metrics import CollectorMetrics, WorkerMetrics
 
 REPO = Path(__file__).resolve().parents[4]
 DASHBOARDS = REPO / "dashboards"
@@ -161,12 +162,15 @@ def test_a_renamed_field_or_tag_fails_the_build() -> None:
 def _metric_names() -> set[str]:
     metrics = CollectorMetrics(CollectorRegistry())
     names = {"up"}
+    with tempfile.TemporaryDirectory() as directory:
+        workers = WorkerMetrics(directory, 2)
+        families = [*metrics.registry.collect(), *workers.registry.collect()]
     suffixes = {
         "counter": ("_total", "_created"),
         "histogram": ("_bucket", "_sum", "_count", "_created"),
         "gauge": ("",),
     }
-    for family in metrics.registry.collect():
+    for family in families:
         names |= {family.name + s for s in suffixes[family.type]}
     return names
 
