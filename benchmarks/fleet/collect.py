@@ -3,8 +3,9 @@
 One child process, a fresh data directory, the harness's InfluxDB and a free metrics port. Its
 log lines are time-stamped as they arrive; ``cycle N: P APs polled (U up, D down) over S s``
 lines say when each cycle ended. ``/metrics`` is read every few seconds for the largest
-``pubwifi_schedule_lag_seconds``. CPU and peak RSS come from ``os.wait4`` (peak RSS: the
-parent's sum over its worker processes when it prints one, the largest process otherwise); CPU
+``pubwifi_schedule_lag_seconds``. CPU comes from ``os.wait4``, peak RSS from the collector's
+last line (the VmHWM of its parent and each worker, summed; wait4 only for a collector that
+does not print it); CPU
 after the first cycle (first contact over, steady state) from ``/proc`` (the process and its
 workers) read at that cycle's end.
 A cycle counts as missed when the gap to the previous one is over 1.5 intervals (or fewer
@@ -138,7 +139,9 @@ def measure_collect(pubwifi: str, inventory: Path, aps: int, env: Mapping[str, s
     threads[0].join(timeout=10)
     run.returncode = proc.returncode
     run.cpu_s = usage.ru_utime + usage.ru_stime
-    run.peak_rss_mb = max(usage.ru_maxrss / 1024, run.summed_rss_mb or 0.0)
+    # the collector's own account (VmHWM of its processes); wait4's ru_maxrss would carry this
+    # harness's memory from before the exec
+    run.peak_rss_mb = run.summed_rss_mb if run.summed_rss_mb else usage.ru_maxrss / 1024
     if len(cpu_at_cycle_end) > 1:
         (t0, c0), (t1, c1) = cpu_at_cycle_end[0], cpu_at_cycle_end[-1]
         run.steady_wall_s, run.steady_cpu_s = t1 - t0, c1 - c0

@@ -1,7 +1,9 @@
 """Our side: ``pubwifi poll --once`` as a measured child process, one variant per run.
 
-Whatever state ``poll`` is in, a variant is one command; its CPU and peak RSS come from
-``os.wait4``, the cycle time and counts from the JSON line it prints last. A variant whose
+Whatever state ``poll`` is in, a variant is one command; its CPU comes from ``os.wait4``, its
+peak RSS, the cycle time and counts from the JSON lines it prints (``peak_rss_mb`` is the
+kernel's ``VmHWM`` of each of its processes, summed; wait4's ``ru_maxrss`` would include this
+harness's own memory from before the exec). A variant whose
 command fails is recorded as skipped with the reason, never counted as a result.
 """
 
@@ -140,10 +142,15 @@ def measure_poll(argv: list[str], variant: Variant, env: Mapping[str, str], snmp
     run.steady_written_s = _median(steady, "written_s")
     run.requests = _requests(first)
     run.wall_s, run.cpu_s, run.peak_rss_mb = child.wall_s, child.cpu_s, child.peak_rss_mb
-    # wait4 gives the largest of the command's processes; with workers poll prints the sum
-    summed = [_opt(c, "peak_rss_mb") for c in cycles]
-    run.peak_rss_mb = max([run.peak_rss_mb, *(v for v in summed if v is not None)])
+    # poll prints its own peak (VmHWM, with workers summed over its processes); wait4's
+    # ru_maxrss would carry this harness's memory from before the exec (collector.workers.memory)
+    summed = [v for v in (_opt(c, "peak_rss_mb") for c in cycles) if v is not None]
+    if summed:
+        run.peak_rss_mb = max(summed)
     run.workers = int(_num(first, "workers")) if "workers" in first else 1
+    per_worker = cycles[-1].get("per_worker")
+    if isinstance(per_worker, list) and per_worker:  # the largest worker, beside the sum
+        run.shard_peak_rss_mb = max(float(w.get("peak_rss_mb") or 0) for w in per_worker)
     run.startup_s = _opt(first, "startup_s")
     run.cycles_run = len(cycles)
     reasons = first.get("reasons")
@@ -199,8 +206,10 @@ def measure_sharded(argv: list[str], variant: Variant, env: Mapping[str, str], s
     done = [child for child in children if child is not None]
     run.wall_s = max(child.wall_s for child in done)
     run.cpu_s = sum(child.cpu_s for child in done)
-    run.peak_rss_mb = sum(child.peak_rss_mb for child in done)
-    run.shard_peak_rss_mb = max(child.peak_rss_mb for child in done)
+    peaks = [max(_opt(c, "peak_rss_mb") or child.peak_rss_mb for c in cycles)
+             for child, cycles in zip(done, per_shard, strict=True)]
+    run.peak_rss_mb = sum(peaks)
+    run.shard_peak_rss_mb = max(peaks)
     return run
 
 

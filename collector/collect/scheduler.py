@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import resource
 import signal
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -44,6 +43,7 @@ from collector.inventory.model import AccessPoint
 from collector.metrics import CollectorMetrics
 from collector.poll.runner import PollStats, Runner
 from collector.ssh.schedule import SshSchedule
+from collector.workers.memory import peak_rss_mb
 
 log = logging.getLogger(__name__)
 
@@ -152,9 +152,7 @@ class Collector:
                     "seconds": round(elapsed, 3),
                     "successful": successful,
                     "batch_errors": cycle.batch_errors,
-                    "peak_rss_mb": round(
-                        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-                    ),
+                    "peak_rss_mb": round(peak_rss_mb(), 1),
                 }
             )
         if self.label:  # a worker: its parent logs the collector's cycle line

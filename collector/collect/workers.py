@@ -92,11 +92,14 @@ def _supervise(args: argparse.Namespace, count: int, port: int, directory: str) 
                     log.info("%s", line)
         supervisor.stop()
     rss = supervisor.summed_peak_rss_mb()
+    each = ", ".join(f"{w.peak_rss_mb:.1f}" for w in supervisor.workers)
     log.info(
-        "collector stopped: %d workers, %d restarts; peak RSS of all processes %.1f MB",
+        "collector stopped: %d workers, %d restarts; peak RSS of all processes %.1f MB "
+        "(workers %s MB)",
         count,
         sum(w.restarts for w in supervisor.workers),
         rss,
+        each,
     )
     if supervisor.fatal is not None:
         return supervisor.fatal.returncode

@@ -11,6 +11,7 @@ import base64
 import http.client
 import json
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,53 @@ class InfluxQL:
                     Series(s.get("name", ""), s.get("tags", {}), s["columns"], s.get("values", []))
                 )
         return out
+
+    def series_chunks(self, query: str, chunk_size: int = 10_000) -> Iterator[Series]:
+        """The query's series as InfluxDB streams them (``chunked=true``): at most
+        ``chunk_size`` points each, a long series in several pieces with the same tags, so a
+        million-point answer is never held as one text and one parsed document."""
+        params = urllib.parse.urlencode(
+            {"db": self.database, "q": query, "epoch": "s", "chunked": "true",
+             "chunk_size": str(chunk_size)}
+        )  # fmt: skip
+        kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        conn = kind(self._host, self._port, timeout=self._timeout_s)
+        try:
+            try:
+                conn.request("GET", f"{self._base}/query?{params}", headers=self._headers)
+                answer = conn.getresponse()
+            except (OSError, http.client.HTTPException) as error:
+                raise QueryError(f"cannot reach InfluxDB: {error}") from None
+            if answer.status >= 300:
+                body = answer.read().decode("utf-8", "replace")
+                raise QueryError(f"InfluxDB answered {answer.status}: {body[:200]}")
+            while True:
+                try:
+                    line = answer.readline()
+                except (OSError, http.client.HTTPException) as error:
+                    raise QueryError(f"InfluxDB answer cut off: {error}") from None
+                if not line:
+                    return
+                if not line.strip():
+                    continue
+                try:
+                    data = json.loads(line)
+                except ValueError:
+                    raise QueryError(f"InfluxDB answered: {line[:200]!r}") from None
+                if "error" in data:
+                    raise QueryError(f"InfluxDB answered: {data['error']}")
+                for result in data.get("results", []):
+                    if "error" in result:
+                        raise QueryError(f"InfluxQL error: {result['error']}")
+                    for one in result.get("series", []):
+                        yield Series(
+                            one.get("name", ""),
+                            one.get("tags", {}),
+                            one["columns"],
+                            one.get("values", []),
+                        )
+        finally:
+            conn.close()
 
     def rows(self, query: str) -> list[Row]:
         """All points the query returned, flattened into rows."""

@@ -11,7 +11,6 @@ import asyncio
 import gc
 import json
 import logging
-import resource
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from collector.errors import InputError, Problem
 from collector.poll.shard import ALL, Shard
 from collector.workers.child import is_worker, report
+from collector.workers.memory import peak_rss_mb
 from collector.workers.options import add_worker_options, is_parent, worker_count
 
 # The polling machinery is imported where it is used: the parent of worker processes never
@@ -243,10 +243,16 @@ def run(args: argparse.Namespace) -> int:
         cache.path,
     )
     freeze_startup_objects()
+    start: dict[str, object] = {  # what start-up loaded (printed with the first cycle)
+        "inventory_aps": len(inventory),
+        "known_at_start": len(runner.ap_poller.known),
+        "known_from_other_layouts": cache.from_fallbacks,
+        "startup_rss_mb": round(peak_rss_mb(), 1),
+    }
     if is_worker():
         report("ready", aps=len(aps))
     try:
-        stats = asyncio.run(_cycles(args, shard, aps, runner, engine, sink, pipeline))
+        stats = asyncio.run(_cycles(args, shard, aps, runner, engine, sink, pipeline, start))
     finally:
         if pipeline is not None:
             pipeline.close(drain_timeout_s=args.drain_timeout)
@@ -262,6 +268,7 @@ async def _cycles(
     engine: GufoEngine,
     sink: Sink,
     pipeline: Pipeline | None,
+    start: dict[str, object],
 ) -> PollStats:
     """Run ``--repeat`` cycles; print each cycle's JSON line as soon as it ends."""
     from collector.poll.runner import PollStats
@@ -284,7 +291,7 @@ async def _cycles(
             summary["written"] = pipeline.shipper.stats.written
             summary["spooled"] = pipeline.sink.spool.depth_lines
         summary["cpu_seconds"] = round(time.process_time() - cpu, 3)
-        summary["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        summary["peak_rss_mb"] = round(peak_rss_mb(), 1)
         summary["shard"] = str(shard)
         summary["engine"] = {
             "sessions_opened": engine.sessions_opened,
@@ -296,6 +303,8 @@ async def _cycles(
             "sessions_reaimed": engine.sessions_reaimed,
             "gets_split": engine.gets_split,
         }
+        if cycle == 1:
+            summary["start"] = start
         print(json.dumps(summary, separators=(",", ":")), flush=True)
     return stats
 

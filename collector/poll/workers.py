@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import resource
 import sys
 import time
 from collections import Counter
@@ -24,6 +23,7 @@ from typing import Any
 
 from collector.settings import Settings
 from collector.workers.compile import prepare
+from collector.workers.memory import peak_rss_mb
 from collector.workers.supervisor import StopSignals, Supervisor, worker_argv
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def run_parent(args: argparse.Namespace, settings: Settings, count: int) -> int:
 
 
 def _own_rss() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_rss_mb()
 
 
 class CycleMerger:
@@ -159,6 +159,7 @@ def merge(
             "seconds": line.get("seconds"),
             "cpu_seconds": line.get("cpu_seconds"),
             "peak_rss_mb": line.get("peak_rss_mb"),
+            **({"start": line["start"]} if "start" in line else {}),
         }
         for j, line in enumerate(lines, 1)
     ]

@@ -10,8 +10,10 @@ terminal's Ctrl-C reaches the parent only, which stops them in order.
 A worker that exits while the parent is not stopping is *dead*: with ``restart`` it is started
 again after a back-off (1 s, doubling to 60 s; back to 1 s after it ran 10 minutes), unless it
 never reported ``ready`` (a configuration error: every restart would fail the same way), which
-stops the others and becomes the parent's exit status. Resource usage comes from
-``os.wait4``: each worker's peak RSS and CPU as the kernel counted them.
+stops the others and becomes the parent's exit status. CPU comes from
+``os.wait4``; peak RSS from each worker's ``VmHWM`` (sampled, and reported with its cycles),
+not ``ru_maxrss``, which would carry this process's memory from before the exec
+(:mod:`collector.workers.memory`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import logging
 import os
 import queue
 import re
-import resource
 import signal
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from collector.workers.child import WORKER_ENV
+from collector.workers.memory import peak_rss_mb
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,7 @@ class Worker:
     backoff_s: float = BACKOFF_START_S
     restart_at: float | None = None
     exits: list[Exit] = field(default_factory=list)
+    peak_rss_mb: float = 0.0  # the largest VmHWM seen or reported, over all its runs
 
     @property
     def pid(self) -> int | None:
@@ -116,6 +119,7 @@ class Supervisor:
         self.stopping = threading.Event()
         self.fatal: Exit | None = None
         self._said: set[str] = set()
+        self._next_sample = 0.0
         self._said_lock = threading.Lock()
 
     # -- starting ---------------------------------------------------------------------------
@@ -185,6 +189,7 @@ class Supervisor:
         on each call.
         """
         self._restart_due()
+        self._sample_memory()
         try:
             message = self.messages.get(timeout=timeout_s)
         except queue.Empty:
@@ -194,9 +199,24 @@ class Supervisor:
             return None  # a line from a previous run of this worker, read late
         if message.data is None:
             self._exited(worker)
-        elif message.event == "ready":
-            worker.ready = True
+        else:
+            reported = message.data.get("peak_rss_mb")
+            if isinstance(reported, int | float):
+                worker.peak_rss_mb = max(worker.peak_rss_mb, float(reported))
+            if message.event == "ready":
+                worker.ready = True
         return message
+
+    def _sample_memory(self) -> None:
+        """Each running worker's peak RSS (``VmHWM``) about once a second; the workers also
+        report theirs with each cycle, so the peak is exact at every cycle's end."""
+        now = time.monotonic()
+        if now < self._next_sample:
+            return
+        self._next_sample = now + 1.0
+        for worker in self.running():
+            assert worker.proc is not None
+            worker.peak_rss_mb = max(worker.peak_rss_mb, peak_rss_mb(worker.proc.pid))
 
     def _exited(self, worker: Worker) -> None:
         assert worker.proc is not None
@@ -238,10 +258,11 @@ class Supervisor:
             _, status, usage = os.wait4(proc.pid, 0)
             proc.returncode = os.waitstatus_to_exitcode(status)
             cpu = usage.ru_utime + usage.ru_stime
-            rss = usage.ru_maxrss / 1024
         except ChildProcessError:  # already reaped (by Popen): no usage to read
             proc.wait()
-            cpu = rss = 0.0
+            cpu = 0.0
+        # not wait4's ru_maxrss: it carries the parent's memory from before exec (memory.py)
+        rss = worker.peak_rss_mb
         with contextlib.suppress(OSError):
             if proc.stdin is not None:
                 proc.stdin.close()
@@ -295,8 +316,7 @@ class Supervisor:
 
     def summed_peak_rss_mb(self) -> float:
         """This process's peak RSS plus each worker's (the largest of its runs so far)."""
-        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return own + sum(max((e.peak_rss_mb for e in w.exits), default=0.0) for w in self.workers)
+        return peak_rss_mb() + sum(w.peak_rss_mb for w in self.workers)
 
 
 def worker_argv(command: Sequence[str], worker: int, count: int) -> list[str]:

@@ -20,7 +20,7 @@ from collector.alerts.conditions import (
 from collector.alerts.rules import DEFAULT_RULES, Kind, Rule, load_rules
 from collector.alerts.signals import StoredSignals
 from collector.events import Event, EventStore
-from collector.influx.query import QueryError, Row
+from collector.influx.query import QueryError, Row, Series
 from collector.ssh.configrepo import ConfigRepo
 from collector.ssh.factstore import FactStore
 
@@ -198,6 +198,9 @@ def test_collector_health_end_to_end(tmp_path: Path) -> None:
 
 class Unreachable:
     def rows(self, query: str) -> list[Row]:
+        raise QueryError("http://127.0.0.1:8086: connection refused")
+
+    def series(self, query: str, *, method: str = "GET") -> list[Series]:
         raise QueryError("http://127.0.0.1:8086: connection refused")
 
 

@@ -44,7 +44,8 @@ def test_each_worker_reports_its_lines_and_exit() -> None:
         3,
         lambda j: _argv(
             """
-            report("ready")
+            from collector.workers.memory import peak_rss_mb
+            report("ready", peak_rss_mb=peak_rss_mb())
             print('{"aps": %s}' % os.environ["PUBWIFI_WORKER"].split("/")[0], flush=True)
             """
         ),
@@ -55,7 +56,7 @@ def test_each_worker_reports_its_lines_and_exit() -> None:
     assert lines == [(1, 1), (2, 2), (3, 3)]
     exits = supervisor.last_exits()
     assert [e.returncode for e in exits] == [0, 0, 0] and all(e.was_ready for e in exits)
-    assert all(e.peak_rss_mb > 5 and e.cpu_s > 0 for e in exits)  # the kernel's account
+    assert all(e.peak_rss_mb > 5 and e.cpu_s > 0 for e in exits)  # as each reported it
     assert supervisor.summed_peak_rss_mb() > sum(e.peak_rss_mb for e in exits)
 
 
@@ -211,3 +212,20 @@ def test_worker_argv_replaces_the_worker_count(command: list[str], kept: list[st
     argv = worker_argv(command, 2, 4)
     assert argv[:3] == [sys.executable, "-m", "collector.cli"]
     assert argv[3:] == [*kept, "--workers", "1", "--worker", "2/4"]
+
+
+def test_peak_rss_is_the_processs_own_not_its_parents_from_before_exec() -> None:
+    """ru_maxrss of a child of a big process starts at the parent's size; VmHWM does not."""
+    code = (
+        "import subprocess, sys\n"
+        "big = bytearray(200 * 1024 * 1024)\n"
+        "big[::4096] = b'x' * len(big[::4096])\n"
+        "child = ('import resource; from collector.workers.memory import peak_rss_mb; '\n"
+        "         'r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; '\n"
+        "         'print(r / 1024, peak_rss_mb())')\n"
+        "print(subprocess.run([sys.executable, '-c', child], capture_output=True, text=True,\n"
+        "                     check=True).stdout)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    inherited, own = (float(x) for x in out.stdout.split())
+    assert inherited > 200 and own < 60, (inherited, own)
