@@ -89,6 +89,9 @@ def _generate(args: argparse.Namespace) -> int:
         text = generate(options)
     except ValueError as error:
         raise InputError.at("command line", 0, str(error)) from None
-    args.output.write_text(text, encoding="utf-8")
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as error:  # a missing folder, no permission: said plainly, no traceback
+        raise InputError.at(str(args.output), 0, f"cannot write: {error.strerror}") from None
     print(f"wrote {options.aps} APs to {args.output}")
     return 0

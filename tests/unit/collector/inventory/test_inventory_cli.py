@@ -79,6 +79,13 @@ def test_missing_file(tmp_path: Path) -> None:
     assert "cannot read" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_generate_into_a_missing_folder_says_so_without_traceback(tmp_path: Path) -> None:
+    out = tmp_path / "no-such-dir" / "inv.yaml"
+    result = run("inventory", "generate", "--aps", "3", "-o", str(out))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{out}:0: cannot write: No such file or directory" in result.stderr
+
+
 def test_generate_is_deterministic_and_counts_up_addresses() -> None:
     options = GenerateOptions(aps=300, first_ip="127.16.0.250", platform="net-snmp", seed=7)
     assert generate(options) == generate(options)
