@@ -63,6 +63,7 @@ class Signals(Protocol):
     """Stored data, read-only; ``(start, end]`` windows in epoch seconds."""
 
     def polls(self, start: float, end: float) -> Mapping[str, Sequence[Poll]]: ...
+    def uptime_resets(self, start: float, end: float) -> Mapping[str, int]: ...
     def clients(self, start: float, end: float) -> Mapping[str, ClientStats]: ...
     def hour_usage(self, hour_start: int) -> Mapping[str, HourUsage]: ...
     def counter_resets(self, start: float, end: float) -> Mapping[str, int]: ...
@@ -144,8 +145,7 @@ class StoredConditions:
         need = rule.param("reboots", 3)
         window = rule.param("window_s", HOUR_S)
         seen = dict(self.signals.reboot_events(now - window, now))
-        for ap, polls in self.signals.polls(now - window, now).items():
-            resets = _uptime_resets(polls)
+        for ap, resets in self.signals.uptime_resets(now - window, now).items():
             seen[ap] = max(seen.get(ap, 0), resets)
         return Condition(
             {
@@ -204,21 +204,26 @@ _EVALUATORS = {
 }
 
 
-def _uptime_resets(polls: Sequence[Poll]) -> int:
-    """Restarts seen in sysUpTime between consecutive answered polls: the uptime grew by less
-    than the time between the polls (less :data:`UPTIME_SLACK_S`). Not only "went backwards":
-    an AP that restarts about once per poll interval shows a similar small uptime at every
-    poll, each one a restart."""
-    resets, previous = 0, None
-    for poll in polls:
-        if poll.uptime_s is None:
-            continue
+class UptimeResets:
+    """Restarts seen in sysUpTime between consecutive answered polls of each AP, counted as the
+    polls go by (oldest first per AP), so an hour of a whole fleet's polls is never held: the
+    uptime grew by less than the time between the polls (less :data:`UPTIME_SLACK_S`). Not
+    only "went backwards": an AP that restarts about once per poll interval shows a similar
+    small uptime at every poll, each one a restart."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self._previous: dict[str, tuple[int, int]] = {}
+
+    def add(self, ap: str, at: int, uptime_s: int | None) -> None:
+        if uptime_s is None:
+            return
+        previous = self._previous.get(ap)
         if previous is not None:
-            expected = previous[1] + (poll.at - previous[0])
-            if poll.uptime_s + UPTIME_SLACK_S < expected:
-                resets += 1
-        previous = (poll.at, poll.uptime_s)
-    return resets
+            expected = previous[1] + (at - previous[0])
+            if uptime_s + UPTIME_SLACK_S < expected:
+                self.counts[ap] = self.counts.get(ap, 0) + 1
+        self._previous[ap] = (at, uptime_s)
 
 
 def _hhmm(at: float) -> str:

@@ -19,6 +19,7 @@ from collector.alerts.conditions import (
     Poll,
     SignalError,
     StoredConditions,
+    UptimeResets,
 )
 from collector.alerts.rules import DEFAULT_RULES, Kind, Rule, load_rules
 from collector.timeparse import KST
@@ -60,6 +61,17 @@ class FakeSignals:
     def polls(self, start: float, end: float) -> Mapping[str, Sequence[Poll]]:
         self._ask("polls", start, end)
         return {ap: [p for p in ps if start < p.at <= end] for ap, ps in self.poll_map.items()}
+
+    def uptime_resets(self, start: float, end: float) -> Mapping[str, int]:
+        self._ask("uptime_resets", start, end)
+        counts = {}
+        for ap, polls in self.poll_map.items():
+            counter = UptimeResets()
+            for p in polls:
+                if start < p.at <= end:
+                    counter.add(ap, p.at, p.uptime_s)
+            counts.update(counter.counts)
+        return counts
 
     def clients(self, start: float, end: float) -> Mapping[str, ClientStats]:
         self._ask("clients", start, end)
