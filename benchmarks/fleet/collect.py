@@ -32,7 +32,8 @@ from fleet.procs import free_tcp_port, tree_cpu_seconds
 CYCLE_LINE = re.compile(
     r"cycle (\d+): (\d+) APs polled \((\d+) up, (\d+) down\) over ([\d.]+) s")
 LAG_LINE = re.compile(r"^pubwifi_schedule_lag_seconds (\S+)$", re.MULTILINE)
-RSS_LINE = re.compile(r"peak RSS of all processes ([\d.]+) MB")  # collect with workers
+RSS_LINE = re.compile(  # collect with workers: the sum, then each worker's
+    r"peak RSS of all processes ([\d.]+) MB(?: \(workers ([\d., ]+) MB\))?")
 
 
 @dataclass
@@ -51,6 +52,7 @@ class CollectRun:
     peak_rss_mb: float = 0.0
     max_lag_s: float = 0.0
     summed_rss_mb: float | None = None  # the parent's own account of all its processes
+    worker_rss: str = ""  # each worker's peak, as the parent printed them ("412.0, 151.3")
     returncode: int = 0
 
     @property
@@ -104,6 +106,7 @@ def measure_collect(pubwifi: str, inventory: Path, aps: int, env: Mapping[str, s
             summed = RSS_LINE.search(line)
             if summed:
                 run.summed_rss_mb = float(summed.group(1))
+                run.worker_rss = summed.group(2) or ""
             match = CYCLE_LINE.search(line)
             if match:
                 polled, up, down = (int(match.group(i)) for i in (2, 3, 4))
@@ -174,5 +177,6 @@ def describe(run: CollectRun) -> list[str]:
         f"overlapping; {gap_text}; APs polled per cycle {min(polled)}-{max(polled)}; "
         f"max schedule lag {run.max_lag_s:.2f} s",
         f"    CPU {run.cpu_s:.1f} s over {run.wall_s:.0f} s = {run.cpu_percent:.1f} % of one core"
-        f"{steady_text}; peak RSS {run.peak_rss_mb:.1f} MB",
+        f"{steady_text}; peak RSS {run.peak_rss_mb:.1f} MB"
+        + (f" (workers {run.worker_rss} MB; the rest is the parent)" if run.worker_rss else ""),
     ]
