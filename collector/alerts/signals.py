@@ -17,7 +17,7 @@ evaluation (``reset()`` between them), since several rules read the same polls.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -34,7 +34,7 @@ REBOOT_KINDS = ("cold_start", "warm_start")
 class RowClient(Protocol):
     def rows(self, query: str) -> list[Row]: ...
 
-    def series(self, query: str, *, method: str = "GET") -> list[Series]: ...
+    def series_chunks(self, query: str, chunk_size: int = 10_000) -> Iterator[Series]: ...
 
 
 def _span(start: float, end: float) -> str:
@@ -68,6 +68,13 @@ class StoredSignals:
                 raise SignalError(str(error)) from None
         return self._cache[query]
 
+    def _stream(self, query: str) -> Iterator[Series]:
+        """The query's series as InfluxDB streams them; a failure is a :class:`SignalError`."""
+        try:
+            yield from self.client.series_chunks(query)
+        except QueryError as error:
+            raise SignalError(str(error)) from None
+
     # --- InfluxDB ----------------------------------------------------------------------------
     def polls(self, start: float, end: float) -> Mapping[str, Sequence[Poll]]:
         """Every AP's polls in the window, oldest first.
@@ -84,18 +91,14 @@ class StoredSignals:
         cached = self._polls.get(query)
         if cached is not None:
             return cached
-        stream = getattr(self.client, "series_chunks", None)  # InfluxQL; test fakes: series
         out: dict[str, list[Poll]] = {}
-        try:
-            for series in stream(query) if stream is not None else self.client.series(query):
-                at, up, uptime = (series.columns.index(c) for c in ("time", "up", "uptime_s"))
-                polls = out.setdefault(str(series.tags.get("ap")), [])
-                polls += [
-                    Poll(int(v[at]), bool(v[up]), None if v[uptime] is None else int(v[uptime]))
-                    for v in series.values
-                ]
-        except QueryError as error:
-            raise SignalError(str(error)) from None
+        for series in self._stream(query):
+            at, up, uptime = (series.columns.index(c) for c in ("time", "up", "uptime_s"))
+            polls = out.setdefault(str(series.tags.get("ap")), [])
+            polls += [
+                Poll(int(v[at]), bool(v[up]), None if v[uptime] is None else int(v[uptime]))
+                for v in series.values
+            ]
         for polls in out.values():
             polls.sort()
         self._polls[query] = out
@@ -108,16 +111,12 @@ class StoredSignals:
             f'SELECT "uptime_s" FROM {quote_ident(AP_POLL.name)} '  # noqa: S608
             f'WHERE {_span(start, end)} GROUP BY "ap"'  # only points that have an uptime
         )
-        stream = getattr(self.client, "series_chunks", None)  # InfluxQL; test fakes: series
         counter = UptimeResets()
-        try:
-            for series in stream(query) if stream is not None else self.client.series(query):
-                at, uptime = (series.columns.index(c) for c in ("time", "uptime_s"))
-                ap = str(series.tags.get("ap"))
-                for v in series.values:
-                    counter.add(ap, int(v[at]), None if v[uptime] is None else int(v[uptime]))
-        except QueryError as error:
-            raise SignalError(str(error)) from None
+        for series in self._stream(query):
+            at, uptime = (series.columns.index(c) for c in ("time", "uptime_s"))
+            ap = str(series.tags.get("ap"))
+            for v in series.values:
+                counter.add(ap, int(v[at]), None if v[uptime] is None else int(v[uptime]))
         return counter.counts
 
     def clients(self, start: float, end: float) -> Mapping[str, ClientStats]:

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from collector.errors import InputError, Problem
 from collector.inventory.model import AccessPoint
-from collector.poll.cli import check_secrets, data_name, own_shard, share
+from collector.poll.cli import (
+    check_secrets,
+    data_name,
+    freeze_startup_objects,
+    own_shard,
+    share,
+)
 from collector.poll.shard import ALL, Shard
 from collector.workers.child import is_worker, report, watch_parent
 from collector.workers.options import add_worker_options, is_parent, worker_count
@@ -204,6 +210,7 @@ def run(args: argparse.Namespace) -> int:
         interval,
         port,
     )
+    freeze_startup_objects()
     if is_worker():
         report("ready", aps=len(plan))
     try:

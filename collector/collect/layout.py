@@ -19,6 +19,7 @@ draining), then an error; it is never adopted while held.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -68,7 +69,7 @@ def adopt_other_layouts(data_dir: Path, shard: Shard, wait_s: float = dirlock.WA
     """Take over every other layout's baselines and spool (module doc)."""
     done = Adoption()
     for old in other_layouts(data_dir, shard):
-        with _locked(old, wait_s):
+        with contextlib.closing(dirlock.hold(old, wait_s, write_pid=False)):
             moved = _adopt_baselines(Path(data_dir), old, shard)
             lines = _adopt_spool(Path(data_dir), old, shard)
         if moved or lines:
@@ -125,20 +126,6 @@ def _adopt_spool(data_dir: Path, old: Path, shard: Shard) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     spool_dir.replace(target)
     return lines
-
-
-class _locked:
-    """The old directory's collector lock, held while it is adopted."""
-
-    def __init__(self, directory: Path, wait_s: float) -> None:
-        self.directory = directory
-        self.wait_s = wait_s
-
-    def __enter__(self) -> None:
-        self.handle = dirlock.hold(self.directory, self.wait_s, write_pid=False)
-
-    def __exit__(self, *exc: object) -> None:
-        self.handle.close()
 
 
 def adopted_spools(base: Path) -> list[Path]:

@@ -174,7 +174,7 @@ def open_pipeline(
 ) -> Pipeline:
     """Open baselines and spool under ``data_dir/name`` and start the shipper thread."""
     base = Path(settings.data_dir) / name
-    lock = _lock(base)
+    lock = dirlock.hold(base)  # one process per directory: two would count twice
     spool_metrics: SpoolMetrics = (
         PrometheusSpoolMetrics(metrics) if metrics is not None else NoMetrics()
     )
@@ -219,11 +219,6 @@ def _ship_adopted(
         if not (path / SET_ASIDE_FILE).exists():
             shutil.rmtree(path, ignore_errors=True)
         log.info("adopted spool %s shipped", path.name)
-
-
-def _lock(base: Path) -> TextIO:
-    """One process per data directory: two would interleave baselines and count twice."""
-    return dirlock.hold(base)
 
 
 def _delta_counter(metrics: CollectorMetrics) -> Callable[[Delta], None]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -55,14 +56,11 @@ def _supervise(args: argparse.Namespace, count: int, port: int, directory: str) 
 
     def exited(ended: Exit) -> None:
         metrics.worker_exited(ended.pid)
-        running.discard(ended.worker)
-        metrics.workers.labels("running").set(len(running))
 
-    running: set[int] = set()
     supervisor = Supervisor(
         count,
         lambda j: worker_argv(command, j, count),
-        {**_environ(), MULTIPROC_ENV: directory},
+        {**os.environ, MULTIPROC_ENV: directory},
         restart=True,
         done_on_success=args.max_cycles is not None,
         on_exit=exited,
@@ -81,13 +79,10 @@ def _supervise(args: argparse.Namespace, count: int, port: int, directory: str) 
             if not supervisor.running() and not supervisor.waiting_restart():
                 break  # every worker finished (--max-cycles)
             message = supervisor.next_message()
-            if message is None or message.data is None:
-                continue
-            if message.event == "ready":
-                running.add(message.worker)
-                metrics.workers.labels("running").set(len(running))
-            elif message.event == "cycle":
-                line = cycles.add(message.worker, message.data, running)
+            running = supervisor.ready()
+            metrics.workers.labels("running").set(len(running))
+            if message is not None and message.event == "cycle":
+                line = cycles.add(message.worker, message.data or {}, running)
                 if line:
                     log.info("%s", line)
         supervisor.stop()
@@ -104,12 +99,6 @@ def _supervise(args: argparse.Namespace, count: int, port: int, directory: str) 
     if supervisor.fatal is not None:
         return supervisor.fatal.returncode
     return 0
-
-
-def _environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 class FleetCycles:

@@ -69,14 +69,9 @@ def cache_path(path: Path, cache_dir: Path) -> Path:
 def cached_inventory(path: Path, cache_dir: Path) -> Inventory:
     """``load_inventory(path)``, from the cache when it matches."""
     cache = cache_path(path, cache_dir)
-    try:
-        with cache.open("rb") as source:
-            inventory = _unpickle(source)
-        if isinstance(inventory, Inventory):
-            return inventory
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
-        if not isinstance(error, FileNotFoundError):
-            log.warning("inventory cache %s not used: %s", cache, error)
+    found = _read(cache)
+    if found is not None:
+        return found
     inventory = load_inventory(path)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -98,17 +93,11 @@ def cached_part(path: Path, cache_dir: Path, name: str, keep: Callable[[str], bo
 
     A collector worker loads only its APs (a quarter of the objects with four workers); the
     part is written from the whole cache on a miss (normally by
-    :func:`collector.workers.compile.compile_layout` before the workers start).
+    :func:`collector.workers.compile.prepare` before the workers start).
     """
-    cache = part_path(path, cache_dir, name)
-    try:
-        with cache.open("rb") as source:
-            part = _unpickle(source)
-        if isinstance(part, Inventory):
-            return part
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
-        if not isinstance(error, FileNotFoundError):
-            log.warning("inventory cache %s not used: %s", cache, error)
+    found = _read(part_path(path, cache_dir, name))
+    if found is not None:
+        return found
     return write_part(path, cache_dir, name, cached_inventory(path, cache_dir), keep)
 
 
@@ -119,6 +108,19 @@ def write_part(
     part = whole.subset(keep)
     _write(part_path(path, cache_dir, name), part)
     return part
+
+
+def _read(cache: Path) -> Inventory | None:
+    """The inventory in ``cache``, or None when it is missing or cannot be used (logged)."""
+    try:
+        with cache.open("rb") as source:
+            found = _unpickle(source)
+        if isinstance(found, Inventory):
+            return found
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
+        if not isinstance(error, FileNotFoundError):
+            log.warning("inventory cache %s not used: %s", cache, error)
+    return None
 
 
 def _unpickle(source: BinaryIO) -> object:

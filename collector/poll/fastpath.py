@@ -19,10 +19,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from collector.inventory.model import AccessPoint
-from collector.snmp.engine import SnmpTarget, Value
+from collector.snmp.engine import SnmpTarget
 
 TICK_S = 0.02
 
@@ -30,7 +29,6 @@ TICK_S = 0.02
 @dataclass(slots=True, eq=False)
 class InFlight:
     ap: AccessPoint
-    known: Any  # collector.poll.ap.Known
     target: SnmpTarget
     sent: float  # time.monotonic()
     release: Callable[[], None]  # gives the concurrency slot back (once)
@@ -113,6 +111,3 @@ class FastLane:
         self.holding.clear()
         self.timing.clear()
         self.in_flight = 0
-
-
-Answer = Callable[[dict[str, Value] | None, BaseException | None], None]

@@ -232,7 +232,7 @@ class Runner:
                 target = self.target(ap)
             except UnsetSecretError:
                 return False
-            request = InFlight(ap, known, target, time.monotonic(), slot.release)
+            request = InFlight(ap, target, time.monotonic(), slot.release)
 
             def answered(values: dict[str, Value] | None, error: BaseException | None) -> None:
                 if not lane.finished(request):

@@ -23,7 +23,6 @@ from typing import Any
 
 from collector.settings import Settings
 from collector.workers.compile import prepare
-from collector.workers.memory import peak_rss_mb
 from collector.workers.supervisor import StopSignals, Supervisor, worker_argv
 
 log = logging.getLogger(__name__)
@@ -61,7 +60,7 @@ def run_parent(args: argparse.Namespace, settings: Settings, count: int) -> int:
                 continue
             merged = merger.add(message.worker, message.data)
             if merged is not None:
-                merged["peak_rss_mb"] = round(_own_rss() + merger.workers_rss(), 1)
+                merged["peak_rss_mb"] = round(supervisor.summed_peak_rss_mb(), 1)
                 print(json.dumps(merged, separators=(",", ":")), flush=True)
         if supervisor.running():
             supervisor.stop()
@@ -79,10 +78,6 @@ def run_parent(args: argparse.Namespace, settings: Settings, count: int) -> int:
     return 0 if total is None or total["aps"] == 0 or total["ok"] > 0 else 1
 
 
-def _own_rss() -> float:
-    return peak_rss_mb()
-
-
 class CycleMerger:
     """Collects each worker's line for cycle N; when all are in, returns the fleet's line."""
 
@@ -91,15 +86,10 @@ class CycleMerger:
         self.shard = shard
         self.started = started  # when the command started (for start-up time)
         self.pending: dict[int, dict[int, dict[str, Any]]] = {}  # cycle -> worker -> line
-        self.rss: dict[int, float] = {}
         self.last: dict[str, Any] | None = None
-
-    def workers_rss(self) -> float:
-        return sum(self.rss.values())
 
     def add(self, worker: int, line: dict[str, Any]) -> dict[str, Any] | None:
         cycle = int(line.get("cycle", 1))
-        self.rss[worker] = max(self.rss.get(worker, 0.0), float(line.get("peak_rss_mb", 0.0)))
         lines = self.pending.setdefault(cycle, {})
         lines[worker] = line
         if len(lines) < self.count:

@@ -66,7 +66,7 @@ class Exit:
     pid: int
     returncode: int
     cpu_s: float
-    peak_rss_mb: float
+    peak_rss_mb: float  # the worker's largest VmHWM over all its runs so far
     was_ready: bool
 
 
@@ -285,6 +285,10 @@ class Supervisor:
 
     def running(self) -> list[Worker]:
         return [w for w in self.workers if w.proc is not None and w.proc.returncode is None]
+
+    def ready(self) -> set[int]:
+        """The workers running now that reported ``ready`` (after their start or restart)."""
+        return {w.number for w in self.running() if w.ready}
 
     def waiting_restart(self) -> bool:
         return any(w.restart_at is not None for w in self.workers)

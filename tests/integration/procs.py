@@ -72,18 +72,19 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 def kill_tree(proc: subprocess.Popen[bytes]) -> None:
     """SIGKILL a process and every process under it at once (a crash of a collector with its
     worker processes: none of them shuts down cleanly); by pid, never by name."""
-    pids = [proc.pid, *_descendants(proc.pid)]
+    pids = [proc.pid, *descendants(proc.pid)]
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     proc.wait()
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
+    """Every process under ``pid`` (children, theirs, ...), from ``/proc``."""
     found: list[int] = []
     with contextlib.suppress(OSError):
         for task in Path(f"/proc/{pid}/task").iterdir():
             with contextlib.suppress(OSError):
                 for child in (task / "children").read_text().split():
-                    found += [int(child), *_descendants(int(child))]
+                    found += [int(child), *descendants(int(child))]
     return found

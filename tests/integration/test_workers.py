@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from procs import LAB_SECRETS, pubwifi, start, wait_for_line
+from procs import LAB_SECRETS, descendants, pubwifi, start, wait_for_line
 from servers import LOOPBACK, Server, free_port, require_binary
 from snmpd import Snmpd, snmpd_agent
 
@@ -193,10 +193,7 @@ def _until(server: Server, expr: str, check: object, timeout_s: float = 60) -> f
 
 
 def _workers_of(pid: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children += [int(c) for c in (task / "children").read_text().split()]
-    return [c for c in children if b"--worker" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    return [c for c in descendants(pid) if b"--worker" in Path(f"/proc/{c}/cmdline").read_bytes()]
 
 
 def _alive(pid: int) -> bool:

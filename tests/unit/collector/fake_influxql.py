@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from collector.influx.query import Series
@@ -89,6 +89,13 @@ class FakeInfluxQL:
             self.queries.append(statement)
             out.extend(self._statement(statement.strip()))
         return out
+
+    def series_chunks(self, query: str, chunk_size: int = 10_000) -> Iterator[Series]:
+        """As InfluxDB's ``chunked=true``: each series cut into pieces of ``chunk_size``."""
+        for whole in self.series(query):
+            for start in range(0, max(1, len(whole.values)), chunk_size):
+                part = whole.values[start : start + chunk_size]
+                yield Series(whole.measurement, whole.tags, whole.columns, part)
 
     def rows(self, query: str) -> list[dict[str, Any]]:
         return [row for s in self.series(query) for row in s.rows()]

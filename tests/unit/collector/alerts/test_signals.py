@@ -4,6 +4,7 @@ them, end to end, for each kind but ap_down."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -200,7 +201,7 @@ class Unreachable:
     def rows(self, query: str) -> list[Row]:
         raise QueryError("http://127.0.0.1:8086: connection refused")
 
-    def series(self, query: str, *, method: str = "GET") -> list[Series]:
+    def series_chunks(self, query: str, chunk_size: int = 10_000) -> Iterator[Series]:
         raise QueryError("http://127.0.0.1:8086: connection refused")
 
 
